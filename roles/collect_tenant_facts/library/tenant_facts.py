@@ -1,0 +1,303 @@
+#!/usr/bin/python
+"""Ansible module: read what an ordinary tenant sees of an OpenStack cloud, as facts."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: tenant_facts
+short_description: Gather tenant-visible release facts of an OpenStack cloud, read-only
+description:
+  - Authenticates with a clouds.yaml cloud (as an ordinary member), reads the service catalog from the token,
+    and fetches each distinct public endpoint's unauthenticated version document with one GET.
+  - For https endpoints it records the TLS protocol, cipher and certificate expiry from one handshake.
+  - Where an object store is in the catalog, it reads Swift's C(/info).
+  - Sends no request other than the token request (POST /v3/auth/tokens, which is how keystone
+    authenticates) and GET requests. Never writes, never probes for vulnerabilities.
+  - Returns facts only; credentials and the token never appear in the result.
+options:
+  cloud:
+    description: Name of the cloud in clouds.yaml (C(OS_CLIENT_CONFIG_FILE) selects the file).
+    type: str
+    required: true
+  interfaces:
+    description: Catalog interfaces whose endpoints are fetched; a tenant normally reaches only C(public).
+    type: list
+    elements: str
+    default: [public]
+  timeout:
+    description: Seconds for each request and TLS handshake.
+    type: int
+    default: 15
+author: patchcheck developers
+"""
+
+EXAMPLES = r"""
+- name: Gather tenant facts
+  tenant_facts:
+    cloud: "{{ patchcheck_cloud }}"
+  register: tenant
+"""
+
+RETURN = r"""
+facts:
+  description: Tenant facts, schema version 1 (src/patchcheck/facts/schema/tenant-facts-v1.schema.json).
+  returned: always
+  type: dict
+"""
+
+import datetime
+import re
+import socket
+import ssl
+import traceback
+from urllib.parse import urlsplit, urlunsplit
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+try:
+    import openstack
+    from keystoneauth1 import exceptions as ksa_exceptions
+
+    OPENSTACK_IMPORT_ERROR = None
+except ImportError:
+    OPENSTACK_IMPORT_ERROR = traceback.format_exc()
+
+SCHEMA_VERSION = 1
+VERSION_SEGMENT = re.compile(r"^v\d+(\.\d+)?$")
+
+
+def collector_version():
+    try:
+        from patchcheck import __version__
+
+        return __version__
+    except ImportError:
+        return "unknown"
+
+
+def version_root(url):
+    """The URL of the version document for a catalog URL: its path up to the version segment.
+
+    ``http://h:8774/v2.1`` -> ``http://h:8774/``; ``https://h/volume/v3/<project>`` ->
+    ``https://h/volume/``; a URL without a version segment is its own root.
+    """
+    parts = urlsplit(url)
+    segments = [segment for segment in parts.path.split("/") if segment]
+    for index in range(len(segments) - 1, -1, -1):
+        if VERSION_SEGMENT.match(segments[index]):
+            segments = segments[:index]
+            break
+    path = "/" + "/".join(segments) + ("/" if segments else "")
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def normalise_versions(body):
+    """The version entries of any of the three shapes OpenStack services answer with."""
+    if not isinstance(body, dict):
+        return []
+    versions = body.get("versions")
+    if isinstance(versions, dict):
+        versions = versions.get("values")
+    if versions is None and isinstance(body.get("version"), dict):
+        versions = [body["version"]]
+    result = []
+    for entry in versions or []:
+        if not isinstance(entry, dict) or not entry.get("id"):
+            continue
+        result.append({
+            "id": str(entry["id"]),
+            "status": str(entry.get("status", "")),
+            "version": str(entry.get("version") or entry.get("max_version") or "") or None,
+            "min_version": str(entry.get("min_version") or "") or None,
+        })
+    return result
+
+
+def one_line(exc):
+    text = str(exc).strip().splitlines()
+    return "%s: %s" % (type(exc).__name__, text[0] if text else "")
+
+
+def fetch_json(session, url, timeout):
+    """One unauthenticated GET; returns (status, server header, body or None, error)."""
+    try:
+        response = session.get(url, authenticated=False, raise_exc=False, timeout=timeout,
+                               headers={"Accept": "application/json"}, redirect=False)
+    except Exception as exc:  # connection refused, TLS failure, timeout: all evidence gaps
+        return None, None, None, one_line(exc)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    return response.status_code, response.headers.get("Server"), body, None
+
+
+def tls_facts(url, verify, timeout):
+    """Protocol, cipher and certificate expiry from one handshake with the endpoint."""
+    parts = urlsplit(url)
+    host, port = parts.hostname, parts.port or 443
+    facts = {"host": host, "port": port, "verified": False, "error": None, "protocol": None,
+             "cipher": None, "not_after": None, "days_to_expiry": None}
+    if verify is False:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        facts["error"] = "certificate verification is disabled in clouds.yaml (verify: false)"
+    else:
+        cafile = verify if isinstance(verify, str) else None
+        context = ssl.create_default_context(cafile=cafile)
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            with context.wrap_socket(raw, server_hostname=host) as tls:
+                facts["protocol"] = tls.version()
+                facts["cipher"] = tls.cipher()[0]
+                der = tls.getpeercert(binary_form=True)
+        facts["verified"] = verify is not False
+    except ssl.SSLCertVerificationError as exc:
+        facts["error"] = one_line(exc)
+        der = unverified_certificate(host, port, timeout)
+    except (OSError, ssl.SSLError) as exc:
+        facts["error"] = one_line(exc)
+        return facts
+    if der:
+        not_after = certificate_not_after(der)
+        if not_after is not None:
+            facts["not_after"] = not_after.isoformat()
+            now = datetime.datetime.now(datetime.timezone.utc)
+            facts["days_to_expiry"] = (not_after - now).days
+    return facts
+
+
+def unverified_certificate(host, port, timeout):
+    """The peer certificate without verification, only to read its expiry for the record."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            with context.wrap_socket(raw, server_hostname=host) as tls:
+                return tls.getpeercert(binary_form=True)
+    except (OSError, ssl.SSLError):
+        return None
+
+
+def certificate_not_after(der):
+    try:
+        from cryptography import x509
+    except ImportError:
+        return None
+    certificate = x509.load_der_x509_certificate(der)
+    return certificate.not_valid_after_utc
+
+
+def gather(cloud, interfaces, timeout):
+    facts = {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "tenant",
+        "collected_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "collector": {"name": "patchcheck", "version": collector_version(),
+                      "openstacksdk": sdk_version()},
+        "cloud": cloud,
+        "auth": {"ok": False, "auth_url": None, "error": None, "roles": []},
+        "catalog": [],
+        "endpoints": [],
+        "object_store_info": None,
+        "errors": [],
+    }
+    try:
+        connection = openstack.connect(cloud=cloud, app_name="patchcheck", app_version=collector_version())
+    except Exception as exc:  # unknown cloud, unreadable clouds.yaml
+        facts["auth"]["error"] = "cannot use cloud %r from clouds.yaml: %s" % (cloud, one_line(exc))
+        return facts
+    facts["auth"]["auth_url"] = connection.config.get_auth_args().get("auth_url")
+    session = connection.session
+    try:
+        access = session.auth.get_access(session)
+    except (ksa_exceptions.ClientException, OSError) as exc:
+        facts["auth"]["error"] = one_line(exc)
+        return facts
+    facts["auth"]["ok"] = True
+    facts["auth"]["roles"] = sorted(access.role_names or [])
+
+    roots = {}
+    for service in access.service_catalog.catalog or []:
+        for endpoint in service.get("endpoints", []):
+            entry = {
+                "service_type": service.get("type"),
+                "service_name": service.get("name"),
+                "interface": endpoint.get("interface"),
+                "region": endpoint.get("region_id") or endpoint.get("region"),
+                "url": endpoint.get("url"),
+            }
+            facts["catalog"].append(entry)
+            if entry["interface"] not in interfaces or not entry["url"]:
+                continue
+            key = (version_root(entry["url"]), entry["interface"], entry["region"])
+            roots.setdefault(key, []).append(entry["service_type"])
+
+    verify = connection.config.config.get("verify", True)
+    cacert = connection.config.config.get("cacert")
+    tls_verify = cacert if (verify and cacert) else verify
+    tls_seen = {}
+    for (root, interface, region), service_types in sorted(roots.items()):
+        status, server, body, error = fetch_json(session, root, timeout)
+        record = {
+            "version_url": root,
+            "service_types": sorted(set(service_types)),
+            "interface": interface,
+            "region": region,
+            "http_status": status,
+            "error": error,
+            "server_header": server,
+            "versions": normalise_versions(body),
+            "tls": None,
+        }
+        if error is None and status is not None and status < 400 and not record["versions"]:
+            record["error"] = "HTTP %s without a version document" % status
+        if root.startswith("https://"):
+            netloc = urlsplit(root).netloc
+            if netloc not in tls_seen:
+                tls_seen[netloc] = tls_facts(root, tls_verify, timeout)
+            record["tls"] = tls_seen[netloc]
+        facts["endpoints"].append(record)
+        if "object-store" in record["service_types"] and facts["object_store_info"] is None:
+            facts["object_store_info"] = swift_info(session, root, timeout)
+    return facts
+
+
+def swift_info(session, root, timeout):
+    url = root + "info"
+    status, _server, body, error = fetch_json(session, url, timeout)
+    version = None
+    if isinstance(body, dict) and isinstance(body.get("swift"), dict):
+        version = body["swift"].get("version")
+    return {"url": url, "http_status": status, "error": error, "swift_version": version}
+
+
+def sdk_version():
+    try:
+        from importlib.metadata import version
+
+        return version("openstacksdk")
+    except Exception:
+        return None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "cloud": {"type": "str", "required": True},
+            "interfaces": {"type": "list", "elements": "str", "default": ["public"]},
+            "timeout": {"type": "int", "default": 15},
+        },
+        supports_check_mode=True,
+    )
+    if OPENSTACK_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("openstacksdk"), exception=OPENSTACK_IMPORT_ERROR)
+    facts = gather(module.params["cloud"], module.params["interfaces"], module.params["timeout"])
+    module.exit_json(changed=False, facts=facts)
+
+
+if __name__ == "__main__":
+    main()

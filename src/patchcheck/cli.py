@@ -1,0 +1,180 @@
+"""``patchcheck``: the command line of the judge, report and knowledge stages.
+
+    patchcheck judge  --facts F [--facts F ...] --verdicts V [--reference-date D]
+    patchcheck report --verdicts V --subject S --out-dir D
+    patchcheck series [--date D]
+    patchcheck index build --data ../shared/data
+
+Collection is Ansible's job (playbooks/, roles/); this command never talks to
+a cloud. Exit codes are ``errors.ExitCode``: 0 PASS, 1 FAIL, 2 usage, 3 ABORT,
+4 bad input, 70 internal error. Bad input is reported as one line naming the
+file and the place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from patchcheck import __version__
+from patchcheck.errors import ExitCode, InputError
+from patchcheck.judge.verdict import Result
+
+REPO = Path(__file__).resolve().parents[2]
+COMPLIANCE_DIR = REPO / "tests" / "compliance"
+
+
+def exit_code_for(result: Result) -> ExitCode:
+    return {Result.PASS: ExitCode.PASS, Result.FAIL: ExitCode.FAIL, Result.ABORT: ExitCode.ABORT}[result]
+
+
+def parse_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def cmd_judge(args: argparse.Namespace) -> int:
+    """Run the compliance layer (tests/compliance) with pytest on the facts."""
+    import pytest
+
+    from patchcheck.facts import load_facts
+    from patchcheck.judge.verdicts import load_verdicts
+
+    for path in args.facts:  # validate first: bad input stops here with one line
+        load_facts(path)
+    if not (args.compliance_dir / "pytest.ini").exists():
+        raise InputError(args.compliance_dir, "", "no compliance layer here (expected pytest.ini)")
+    pytest_args = [
+        "-c", str(args.compliance_dir / "pytest.ini"),
+        "--rootdir", str(args.compliance_dir),
+        "-p", "patchcheck.judge.pytest_plugin",
+        "-q", "--no-header", "--tb=no", "-rN",
+        "--verdicts", str(args.verdicts),
+        *[arg for path in args.facts for arg in ("--facts", str(path))],
+        str(args.compliance_dir),
+    ]
+    if args.reference_date:
+        pytest_args += ["--reference-date", args.reference_date.isoformat()]
+    if args.scope:
+        pytest_args += ["--scope", str(args.scope)]
+    code = pytest.main(pytest_args)
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not args.verdicts.exists():
+        print(f"patchcheck: error: the compliance layer did not run (pytest exit {int(code)})", file=sys.stderr)
+        return ExitCode.INTERNAL
+    verdicts = load_verdicts(args.verdicts)
+    for testcase in verdicts.testcases:
+        print(f"{testcase.id}: {testcase.result.value}")
+    return exit_code_for(verdicts.overall)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the SCS report YAML and JUnit XML; print the line protocol."""
+    from patchcheck.judge.verdicts import load_verdicts
+    from patchcheck.report.junit import write_junit
+    from patchcheck.report.line_protocol import log_lines, result_lines
+    from patchcheck.report.scs_report import build_report, write_report
+    from patchcheck.scope import load_scope
+
+    verdicts = load_verdicts(args.verdicts)
+    rc = int(exit_code_for(verdicts.overall))
+    report = build_report(verdicts, load_scope(args.scope), args.subject, ["patchcheck", *sys.argv[1:]], rc)
+    out: Path = args.out_dir
+    write_report(report, out / "report.yaml")
+    write_junit(verdicts, args.subject, out / "junit.xml")
+    for line in log_lines(verdicts):
+        print(line, file=sys.stderr)
+    for line in result_lines(verdicts):
+        print(line)
+    print(f"INFO: report written to {out / 'report.yaml'} (run {report['run']['uuid']})", file=sys.stderr)
+    return rc
+
+
+def cmd_series(args: argparse.Namespace) -> int:
+    """Print every release series since Wallaby with its status on a day."""
+    from patchcheck.knowledge.series import shipped_series
+
+    table = shipped_series()
+    day = args.date or dt.datetime.now(dt.UTC).date()
+    print(f"{'series':<24} {'status on ' + day.isoformat():<24} next phase")
+    for series in table.ordered[table.index("wallaby"):]:
+        upcoming = (f"{series.next_phase_status} on {series.next_phase_date}"
+                    if series.next_phase_status and series.next_phase_date else "")
+        print(f"{series.title:<24} {series.status_on(day):<24} {upcoming}")
+    return ExitCode.PASS
+
+
+def cmd_index_build(args: argparse.Namespace) -> int:
+    """Rebuild the shipped knowledge from upstream snapshots."""
+    from patchcheck.knowledge.build import DATA_DIR, Sources, build_index
+
+    sources = Sources.from_shared(args.data)
+    if args.releases:
+        sources = Sources(releases=args.releases)
+    counts = build_index(sources, args.out or DATA_DIR)
+    print("index build: " + ", ".join(f"{count} {name}" for name, count in counts.items()))
+    return ExitCode.PASS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="patchcheck", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"patchcheck {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    judge = commands.add_parser("judge", help="judge facts files with the compliance layer")
+    judge.add_argument("--facts", type=Path, action="append", required=True, help="facts file (repeatable)")
+    judge.add_argument("--verdicts", type=Path, required=True, help="where to write the verdicts file")
+    judge.add_argument("--reference-date", type=parse_day, help="judge as of this day (default: today, UTC)")
+    judge.add_argument("--scope", type=Path, help="SCS scope file (default: the shipped one)")
+    judge.add_argument("--compliance-dir", type=Path, default=COMPLIANCE_DIR, help=argparse.SUPPRESS)
+    judge.set_defaults(func=cmd_judge)
+
+    report = commands.add_parser("report", help="write the SCS report and JUnit from a verdicts file")
+    report.add_argument("--verdicts", type=Path, required=True)
+    report.add_argument("--subject", required=True, help="the cloud's name in the SCS compliance monitor")
+    report.add_argument("--out-dir", type=Path, required=True)
+    report.add_argument("--scope", type=Path, help="SCS scope file (default: the shipped one)")
+    report.set_defaults(func=cmd_report)
+
+    series = commands.add_parser("series", help="release series and their status on a day")
+    series.add_argument("--date", type=parse_day)
+    series.set_defaults(func=cmd_series)
+
+    index = commands.add_parser("index", help="the shipped knowledge")
+    index_commands = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
+    build = index_commands.add_parser("build", help="rebuild src/patchcheck/data from upstream snapshots")
+    build.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data",
+                       help="folder with the upstream snapshots (default: ../shared/data)")
+    build.add_argument("--releases", type=Path, help="checkout of openstack/releases (overrides --data)")
+    build.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    build.set_defaults(func=cmd_index_build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return int(handler(args))
+    except InputError as exc:
+        print(f"patchcheck: error: {exc}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: one line and a pointer, not a traceback
+        print(f"patchcheck: internal error: {type(exc).__name__}: {exc} "
+              "(please report it with the command line; PATCHCHECK_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        import os
+
+        if os.environ.get("PATCHCHECK_DEBUG"):
+            raise
+        return ExitCode.INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Exit codes and the one error type a user may see.
+
+Every failure a user can cause (a missing file, a malformed facts file, a bad
+date) becomes an ``InputError`` whose message names the file and the place in
+it; ``cli.main`` prints it as one line and exits with ``ExitCode.BAD_INPUT``.
+No traceback reaches the user for bad input.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """The documented exit codes of ``patchcheck`` (see README, "Exit codes")."""
+
+    PASS = 0
+    """Every testcase passed."""
+    FAIL = 1
+    """At least one testcase failed."""
+    USAGE = 2
+    """The command line was wrong (argparse's own code)."""
+    ABORT = 3
+    """No testcase failed, but at least one could not be decided (ABORT)."""
+    BAD_INPUT = 4
+    """An input file is missing, unreadable or invalid."""
+    INTERNAL = 70
+    """A bug in patchcheck; the message asks for a report."""
+
+
+class InputError(Exception):
+    """Bad input, with where it is: ``<file>: <place>: <what is wrong>``."""
+
+    def __init__(self, path: Path | str, place: str, problem: str) -> None:
+        self.path = str(path)
+        self.place = place
+        self.problem = problem
+        where = f"{self.path}: {place}" if place else self.path
+        super().__init__(f"{where}: {problem}")

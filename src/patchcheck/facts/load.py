@@ -1,0 +1,63 @@
+"""Read and validate a facts file; every problem names the file and the place."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from patchcheck.errors import InputError
+from patchcheck.facts.model import TenantFacts
+
+#: (kind, schema_version) -> schema file shipped in facts/schema/.
+SCHEMAS = {("tenant", 1): "tenant-facts-v1.schema.json"}
+
+
+@cache
+def schema_validator(kind: str, version: int) -> jsonschema.protocols.Validator:
+    text = resources.files("patchcheck.facts").joinpath("schema", SCHEMAS[(kind, version)]).read_text()
+    schema = json.loads(text)
+    validator_class = jsonschema.validators.validator_for(schema)
+    return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+
+
+def json_path(parts: Any) -> str:
+    """``['endpoints', 2, 'url']`` -> ``$.endpoints[2].url``, the place an operator can find."""
+    text = "$"
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(path, "", "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, "", f"cannot read: {exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"line {exc.lineno} column {exc.colno}", f"not JSON: {exc.msg}") from None
+
+
+def load_facts(path: Path) -> TenantFacts:
+    """Load one facts file, validated against the schema its header names."""
+    document = read_json(path)
+    if not isinstance(document, dict):
+        raise InputError(path, "$", "a facts file is a JSON object")
+    kind, version = document.get("kind"), document.get("schema_version")
+    if (kind, version) not in SCHEMAS:
+        known = ", ".join(f"{k} v{v}" for k, v in SCHEMAS)
+        raise InputError(path, "$.kind/$.schema_version",
+                         f"unknown facts kind {kind!r} version {version!r} (this patchcheck reads {known})")
+    validator = schema_validator(kind, version)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is not None:
+        raise InputError(path, json_path(error.absolute_path), error.message)
+    return TenantFacts.from_document(str(path), document)

@@ -1,0 +1,142 @@
+"""pytest plugin that turns compliance-test outcomes into the verdicts file.
+
+Loaded by ``patchcheck judge`` (``-p patchcheck.judge.pytest_plugin``). Every
+compliance test carries ``@pytest.mark.scs_testcase("scs-0124-...")``. An item
+that passes is PASS; a failed assertion is FAIL; ``AbortCheck``, an error in a
+fixture, a skip or an xfail is ABORT (a skipped check proves nothing). Each
+testcase of the scope is written, with no items ABORT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from patchcheck import __version__
+from patchcheck.errors import InputError
+from patchcheck.facts import TenantFacts, load_facts
+from patchcheck.judge.verdict import AbortCheck, Finding, Result
+from patchcheck.judge.verdicts import Item, TestcaseVerdict, Verdicts
+from patchcheck.scope import load_scope
+
+MARKER = "scs_testcase"
+#: Where the compliance layer's conftest leaves the facts it loaded: (path, facts or the load error).
+LOADED_FACTS = pytest.StashKey[list[tuple[Path, "TenantFacts | InputError"]]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("patchcheck")
+    group.addoption("--facts", action="append", default=[], type=Path, help="facts file (repeatable)")
+    group.addoption("--reference-date", default=None, help="judge as of this day (YYYY-MM-DD); default today")
+    group.addoption("--verdicts", type=Path, default=None, help="write the verdicts file here")
+    group.addoption("--scope", type=Path, default=None, help="SCS scope file (default: the shipped one)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MARKER}(id): the SCS testcase this check contributes to")
+    loaded: list[tuple[Path, TenantFacts | InputError]] = []
+    for path in config.getoption("--facts"):
+        try:
+            loaded.append((path, load_facts(path)))
+        except InputError as exc:
+            loaded.append((path, exc))
+    config.stash[LOADED_FACTS] = loaded
+    config.pluginmanager.register(VerdictRecorder(config), "patchcheck-verdicts")
+
+
+def loaded_facts(config: pytest.Config) -> list[tuple[Path, TenantFacts | InputError]]:
+    """Each ``--facts`` file with its facts, or the error that kept it from loading.
+
+    A file that cannot be loaded is kept as its error, so that every check
+    depending on it ABORTs with that reason instead of vanishing from the report.
+    """
+    return config.stash[LOADED_FACTS]
+
+
+def reference_date(config: pytest.Config) -> dt.date:
+    value = config.getoption("--reference-date")
+    return dt.date.fromisoformat(value) if value else dt.datetime.now(dt.UTC).date()
+
+
+class VerdictRecorder:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.items: dict[str, list[Item]] = {}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            if item.get_closest_marker(MARKER) is None:
+                raise pytest.UsageError(f"{item.nodeid}: compliance tests must carry @pytest.mark.{MARKER}")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+        report = yield
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self.record(item, call, report)
+        return report
+
+    def record(self, item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestReport) -> None:
+        marker = item.get_closest_marker(MARKER)
+        assert marker is not None
+        finding = getattr(item, "callspec", None) and next(
+            (value for value in item.callspec.params.values() if isinstance(value, Finding)), None)
+        subject = finding.subject if finding else item.name
+        evidence = finding.evidence if finding else {}
+        if report.passed:
+            result, message = Result.PASS, finding.message if finding else "passed"
+        elif call.excinfo is not None and call.excinfo.errisinstance(AbortCheck):
+            result, message = Result.ABORT, str(call.excinfo.value)
+        elif report.skipped:
+            result, message = Result.ABORT, f"{subject}: not checked ({skip_reason(report)})"
+        elif report.when == "setup":
+            result, message = Result.ABORT, f"{subject}: could not be checked: {exception_line(call)}"
+        elif call.excinfo is not None and call.excinfo.errisinstance(AssertionError):
+            result, message = Result.FAIL, first_line(str(call.excinfo.value))
+        else:
+            result, message = Result.ABORT, f"{subject}: the check itself broke: {exception_line(call)}"
+        self.items.setdefault(marker.args[0], []).append(Item(item.nodeid, subject, result, message, evidence))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        target = self.config.getoption("--verdicts")
+        if target is None:
+            return
+        scope = load_scope(self.config.getoption("--scope"))
+        testcases = [TestcaseVerdict(tc.id, tc.description, self.items.pop(tc.id, [])) for tc in scope.testcases]
+        for unknown, items in self.items.items():
+            testcases.append(TestcaseVerdict(unknown, "(not in the scope file)", items))
+        facts = [
+            {"path": str(path), "cloud": getattr(loaded, "cloud", None),
+             "collected_at": getattr(loaded, "collected_at", None),
+             "error": None if hasattr(loaded, "cloud") else str(loaded)}
+            for path, loaded in self.config.stash.get(LOADED_FACTS, [])
+        ]
+        Verdicts(
+            judged_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            reference_date=reference_date(self.config).isoformat(),
+            patchcheck_version=__version__,
+            facts=facts,
+            testcases=testcases,
+            command=["patchcheck", *sys.argv[1:]] if Path(sys.argv[0]).name == "patchcheck" else list(sys.argv),
+        ).write(target)
+
+
+def first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "assertion failed"
+
+
+def exception_line(call: pytest.CallInfo[Any]) -> str:
+    if call.excinfo is None:
+        return "unknown error"
+    return f"{call.excinfo.typename}: {first_line(str(call.excinfo.value))}"
+
+
+def skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2])
+    return "skipped"
