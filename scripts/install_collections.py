@@ -48,9 +48,20 @@ def installed_version(name: str, path: Path = COLLECTIONS_PATH) -> str | None:
 def from_galaxy() -> bool:
     ansible_galaxy = Path(sys.executable).with_name("ansible-galaxy")
     result = subprocess.run(
-        [str(ansible_galaxy), "collection", "install", "-r", str(REQUIREMENTS), "-p", str(COLLECTIONS_PATH),
-         "--timeout", str(GALAXY_TIMEOUT_S)],
-        capture_output=True, text=True, check=False,
+        [
+            str(ansible_galaxy),
+            "collection",
+            "install",
+            "-r",
+            str(REQUIREMENTS),
+            "-p",
+            str(COLLECTIONS_PATH),
+            "--timeout",
+            str(GALAXY_TIMEOUT_S),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return result.returncode == 0
 
@@ -83,9 +94,20 @@ def unpack_from_wheel(wheel: Path, names: dict[str, str], path: Path = COLLECTIO
 def from_pypi(names: dict[str, str]) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--disable-pip-version-check",
-             ANSIBLE_PACKAGE, "-d", scratch],
-            check=True, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--disable-pip-version-check",
+                ANSIBLE_PACKAGE,
+                "-d",
+                scratch,
+            ],
+            check=True,
+            stderr=subprocess.DEVNULL,
         )
         (wheel,) = Path(scratch).glob("ansible-*.whl")
         unpack_from_wheel(wheel, names)
@@ -100,8 +122,10 @@ def main() -> int:
     if from_galaxy() and all(installed_version(name) == version for name, version in names.items()):
         print("install_collections: installed from Ansible Galaxy", file=sys.stderr)
         return 0
-    print(f"install_collections: Galaxy unreachable; taking {', '.join(missing)} from {ANSIBLE_PACKAGE} on PyPI",
-          file=sys.stderr)
+    print(
+        f"install_collections: Galaxy unreachable; taking {', '.join(missing)} from {ANSIBLE_PACKAGE} (PyPI)",
+        file=sys.stderr,
+    )
     from_pypi(missing)
     return 0
 

@@ -25,13 +25,19 @@ def main(state: Path) -> None:
     values = json.loads((state / "secrets.json").read_text())
     keystone_url = BY_NAME["keystone"].base_url + "/v3"
     admin = openstack.connect(
-        auth_url=keystone_url, username="admin", password=values["admin_password"],
-        project_name="admin", user_domain_name="Default", project_domain_name="Default",
-        region_name=REGION, identity_api_version="3",
+        auth_url=keystone_url,
+        username="admin",
+        password=values["admin_password"],
+        project_name="admin",
+        user_domain_name="Default",
+        project_domain_name="Default",
+        region_name=REGION,
+        identity_api_version="3",
     )
     identity = admin.identity
     service_project = identity.find_project("service") or identity.create_project(
-        name="service", domain_id="default")
+        name="service", domain_id="default"
+    )
     roles = {role.name: role for role in identity.roles()}
     for name in ("admin", "member", "service"):
         if name not in roles:
@@ -40,32 +46,50 @@ def main(state: Path) -> None:
         if service.name == "keystone":
             continue
         user = identity.find_user(service.name, domain_id="default") or identity.create_user(
-            name=service.name, password=values["service_password"], domain_id="default")
+            name=service.name, password=values["service_password"], domain_id="default"
+        )
         for role in ("admin", "service"):
             identity.assign_project_role_to_user(service_project, user, roles[role])
         registered = identity.create_service(name=service.name, type=service.service_type)
         for interface in ("public", "internal"):
-            identity.create_endpoint(service_id=registered.id, interface=interface, region_id=REGION,
-                                     url=service.base_url + service.catalog_path)
+            identity.create_endpoint(
+                service_id=registered.id,
+                interface=interface,
+                region_id=REGION,
+                url=service.base_url + service.catalog_path,
+            )
     project = identity.find_project(MEMBER_PROJECT) or identity.create_project(
-        name=MEMBER_PROJECT, domain_id="default")
+        name=MEMBER_PROJECT, domain_id="default"
+    )
     member = identity.find_user(MEMBER_USER, domain_id="default") or identity.create_user(
-        name=MEMBER_USER, password=values["member_password"], domain_id="default",
-        default_project_id=project.id)
+        name=MEMBER_USER,
+        password=values["member_password"],
+        domain_id="default",
+        default_project_id=project.id,
+    )
     identity.assign_project_role_to_user(project, member, roles["member"])
 
     def cloud(user: str, password: str, project_name: str) -> dict:
         return {
-            "auth": {"auth_url": keystone_url, "username": user, "password": password,
-                     "project_name": project_name, "user_domain_name": "Default",
-                     "project_domain_name": "Default"},
-            "region_name": REGION, "identity_api_version": 3, "interface": "public",
+            "auth": {
+                "auth_url": keystone_url,
+                "username": user,
+                "password": password,
+                "project_name": project_name,
+                "user_domain_name": "Default",
+                "project_domain_name": "Default",
+            },
+            "region_name": REGION,
+            "identity_api_version": 3,
+            "interface": "public",
         }
 
-    clouds = {"clouds": {
-        "testbed": cloud(MEMBER_USER, values["member_password"], MEMBER_PROJECT),
-        "testbed-admin": cloud("admin", values["admin_password"], "admin"),
-    }}
+    clouds = {
+        "clouds": {
+            "testbed": cloud(MEMBER_USER, values["member_password"], MEMBER_PROJECT),
+            "testbed-admin": cloud("admin", values["admin_password"], "admin"),
+        }
+    }
     # JSON is valid YAML, and this keeps the set-up free of a YAML dependency.
     write_private(state / "clouds.yaml", json.dumps(clouds, indent=2) + "\n")
     os.chmod(state / "clouds.yaml", 0o600)

@@ -115,8 +115,18 @@ class Testbed:
             run([sys.executable, "-m", "venv", str(self.venv)])
         log(f"installing the test cloud's services into {self.venv} (about a minute)")
         run(
-            [self.bin("python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "-c", str(HERE / "constraints.txt"), "-r", str(HERE / "requirements.txt")],
+            [
+                self.bin("python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-c",
+                str(HERE / "constraints.txt"),
+                "-r",
+                str(HERE / "requirements.txt"),
+            ],
             quiet_stderr=True,
         )
         stamp.write_text(self.lock_hash() + "\n")
@@ -125,10 +135,15 @@ class Testbed:
         """Rewrite constraints.txt from what the venv holds now."""
         frozen = subprocess.run(
             [self.bin("python"), "-m", "pip", "freeze", "--disable-pip-version-check"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.splitlines()
-        top = {line.split("==")[0].lower() for line in (HERE / "requirements.txt").read_text().splitlines()
-               if "==" in line}
+        top = {
+            line.split("==")[0].lower()
+            for line in (HERE / "requirements.txt").read_text().splitlines()
+            if "==" in line
+        }
         kept = [line for line in frozen if line.split("==")[0].lower() not in top]
         (HERE / "constraints.txt").write_text("\n".join(kept) + "\n")
 
@@ -161,8 +176,17 @@ class Testbed:
         values = dict(self.secrets())
         values.update(self.settings())
         values.update(state=str(self.state), keystone_url=keystone_url)
-        for directory in ("db", "keystone/fernet-keys", "keystone/credential-keys", "glance/images",
-                          "glance/staging", "glance/tasks", "nova/locks", "cinder/locks", "neutron/locks"):
+        for directory in (
+            "db",
+            "keystone/fernet-keys",
+            "keystone/credential-keys",
+            "glance/images",
+            "glance/staging",
+            "glance/tasks",
+            "nova/locks",
+            "cinder/locks",
+            "neutron/locks",
+        ):
             (self.state / directory).mkdir(parents=True, exist_ok=True)
         for name, files in {
             "keystone": ("keystone.conf",),
@@ -174,8 +198,10 @@ class Testbed:
         }.items():
             target = self.etc / name
             target.mkdir(parents=True, exist_ok=True)
-            authtoken = render("authtoken.part", {**values, "service_user": name,
-                                                  "service_password": values["service_password"]})
+            authtoken = render(
+                "authtoken.part",
+                {**values, "service_user": name, "service_password": values["service_password"]},
+            )
             for filename in files:
                 text = render(filename, {**values, "authtoken": authtoken, "service_user": name})
                 write_private(target / filename, text)
@@ -186,7 +212,9 @@ class Testbed:
         shutil.copy(shipped / "cinder" / "api-paste.ini", self.etc / "cinder" / "api-paste.ini")
         shutil.copy(shipped / "neutron" / "api-paste.ini", self.etc / "neutron" / "api-paste.ini")
         (self.etc / "neutron" / "plugins" / "ml2").mkdir(parents=True, exist_ok=True)
-        shutil.copy(HERE / "templates" / "ml2_conf.ini", self.etc / "neutron" / "plugins" / "ml2" / "ml2_conf.ini")
+        shutil.copy(
+            HERE / "templates" / "ml2_conf.ini", self.etc / "neutron" / "plugins" / "ml2" / "ml2_conf.ini"
+        )
 
     def service_env(self, service: Service) -> dict[str, str]:
         env = dict(os.environ)
@@ -211,24 +239,62 @@ class Testbed:
         run([*keystone, "fernet_setup", "--keystone-user", user, "--keystone-group", group])
         run([*keystone, "credential_setup", "--keystone-user", user, "--keystone-group", group])
         keystone_url = BY_NAME["keystone"].base_url + "/v3"
-        run([*keystone, "bootstrap", "--bootstrap-password", self.secrets()["admin_password"],
-             "--bootstrap-admin-url", keystone_url, "--bootstrap-internal-url", keystone_url,
-             "--bootstrap-public-url", keystone_url, "--bootstrap-region-id", REGION])
+        run(
+            [
+                *keystone,
+                "bootstrap",
+                "--bootstrap-password",
+                self.secrets()["admin_password"],
+                "--bootstrap-admin-url",
+                keystone_url,
+                "--bootstrap-internal-url",
+                keystone_url,
+                "--bootstrap-public-url",
+                keystone_url,
+                "--bootstrap-region-id",
+                REGION,
+            ]
+        )
         run([self.bin("glance-manage"), "--config-file", str(etc / "glance" / "glance-api.conf"), "db_sync"])
-        run([self.bin("placement-manage"), "--config-file", str(etc / "placement" / "placement.conf"),
-             "db", "sync"])
+        run(
+            [
+                self.bin("placement-manage"),
+                "--config-file",
+                str(etc / "placement" / "placement.conf"),
+                "db",
+                "sync",
+            ]
+        )
         nova = [self.bin("nova-manage"), "--config-file", str(etc / "nova" / "nova.conf")]
         run([*nova, "api_db", "sync"])
-        run([*nova, "cell_v2", "map_cell0", "--database_connection",
-             f"sqlite:///{self.state}/db/nova_cell0.sqlite"])
+        run(
+            [
+                *nova,
+                "cell_v2",
+                "map_cell0",
+                "--database_connection",
+                f"sqlite:///{self.state}/db/nova_cell0.sqlite",
+            ]
+        )
         run([*nova, "cell_v2", "create_cell", "--name", "cell1"])
         run([*nova, "db", "sync"])
         run([self.bin("cinder-manage"), "--config-file", str(etc / "cinder" / "cinder.conf"), "db", "sync"])
         # neutron's alembic migrations use ALTER of constraints, which SQLite
         # lacks: create the tables from the models, then stamp the heads.
-        run([self.bin("python"), str(HERE / "neutron_schema.py"), f"sqlite:///{self.state}/db/neutron.sqlite"])
-        run([self.bin("neutron-db-manage"), "--config-file", str(etc / "neutron" / "neutron.conf"),
-             "--config-file", str(etc / "neutron" / "plugins" / "ml2" / "ml2_conf.ini"), "stamp", "heads"])
+        run(
+            [self.bin("python"), str(HERE / "neutron_schema.py"), f"sqlite:///{self.state}/db/neutron.sqlite"]
+        )
+        run(
+            [
+                self.bin("neutron-db-manage"),
+                "--config-file",
+                str(etc / "neutron" / "neutron.conf"),
+                "--config-file",
+                str(etc / "neutron" / "plugins" / "ml2" / "ml2_conf.ini"),
+                "stamp",
+                "heads",
+            ]
+        )
         self.initialised_marker.write_text("ok\n")
 
     # -- processes -------------------------------------------------------------
@@ -254,19 +320,35 @@ class Testbed:
             return
         self.run.mkdir(parents=True, exist_ok=True)
         self.log.mkdir(parents=True, exist_ok=True)
-        run([
-            self.bin("gunicorn"), "--daemon",
-            "--pid", str(self.pid_file(service)),
-            "--bind", f"{HOST}:{service.port}",
-            "--workers", "1", "--worker-class", "gthread", "--threads", "4",
-            "--timeout", "120",
-            "--pythonpath", str(HERE / "wsgi"),
-            "--access-logfile", str(self.log / f"{service.name}-access.log"),
-            "--access-logformat", ACCESS_LOG_FORMAT,
-            "--error-logfile", str(self.log / f"{service.name}.log"),
-            "--capture-output",
-            f"{service.wsgi_module}:application",
-        ], env=self.service_env(service))
+        run(
+            [
+                self.bin("gunicorn"),
+                "--daemon",
+                "--pid",
+                str(self.pid_file(service)),
+                "--bind",
+                f"{HOST}:{service.port}",
+                "--workers",
+                "1",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "4",
+                "--timeout",
+                "120",
+                "--pythonpath",
+                str(HERE / "wsgi"),
+                "--access-logfile",
+                str(self.log / f"{service.name}-access.log"),
+                "--access-logformat",
+                ACCESS_LOG_FORMAT,
+                "--error-logfile",
+                str(self.log / f"{service.name}.log"),
+                "--capture-output",
+                f"{service.wsgi_module}:application",
+            ],
+            env=self.service_env(service),
+        )
 
     def wait_ready(self, service: Service, deadline_s: float = START_DEADLINE_S) -> None:
         """Wait until the service answers its version document (below HTTP 500)."""
@@ -368,9 +450,13 @@ def run(argv: list[str], env: dict[str, str] | None = None, quiet_stderr: bool =
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip().splitlines()
         if quiet_stderr:
-            output = [line for line in output if "is ignored: it is neither a file nor a directory" not in line]
+            output = [
+                line for line in output if "is ignored: it is neither a file nor a directory" not in line
+            ]
         tail = "\n  ".join(output[-15:])
-        raise TestbedError(f"{Path(argv[0]).name} {' '.join(argv[1:3])} failed (exit {result.returncode}):\n  {tail}")
+        raise TestbedError(
+            f"{Path(argv[0]).name} {' '.join(argv[1:3])} failed (exit {result.returncode}):\n  {tail}"
+        )
 
 
 def log(message: str) -> None:
@@ -379,8 +465,9 @@ def log(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--state-dir", type=Path,
-                        default=Path(os.environ.get("PATCHCHECK_TESTBED_DIR", DEFAULT_STATE)))
+    parser.add_argument(
+        "--state-dir", type=Path, default=Path(os.environ.get("PATCHCHECK_TESTBED_DIR", DEFAULT_STATE))
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("install", help="create or refresh the services' virtual environment")
     up = commands.add_parser("up", help="install, initialise and start (idempotent)")

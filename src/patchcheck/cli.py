@@ -50,11 +50,18 @@ def cmd_judge(args: argparse.Namespace) -> int:
     if not (args.compliance_dir / "pytest.ini").exists():
         raise InputError(args.compliance_dir, "", "no compliance layer here (expected pytest.ini)")
     pytest_args = [
-        "-c", str(args.compliance_dir / "pytest.ini"),
-        "--rootdir", str(args.compliance_dir),
-        "-p", "patchcheck.judge.pytest_plugin",
-        "-q", "--no-header", "--tb=no", "-rN",
-        "--verdicts", str(args.verdicts),
+        "-c",
+        str(args.compliance_dir / "pytest.ini"),
+        "--rootdir",
+        str(args.compliance_dir),
+        "-p",
+        "patchcheck.judge.pytest_plugin",
+        "-q",
+        "--no-header",
+        "--tb=no",
+        "-rN",
+        "--verdicts",
+        str(args.verdicts),
         *[arg for path in args.facts for arg in ("--facts", str(path))],
         str(args.compliance_dir),
     ]
@@ -64,7 +71,9 @@ def cmd_judge(args: argparse.Namespace) -> int:
         pytest_args += ["--scope", str(args.scope)]
     code = pytest.main(pytest_args)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not args.verdicts.exists():
-        print(f"patchcheck: error: the compliance layer did not run (pytest exit {int(code)})", file=sys.stderr)
+        print(
+            f"patchcheck: error: the compliance layer did not run (pytest exit {int(code)})", file=sys.stderr
+        )
         return ExitCode.INTERNAL
     verdicts = load_verdicts(args.verdicts)
     for testcase in verdicts.testcases:
@@ -101,9 +110,12 @@ def cmd_series(args: argparse.Namespace) -> int:
     table = shipped_series()
     day = args.date or dt.datetime.now(dt.UTC).date()
     print(f"{'series':<24} {'status on ' + day.isoformat():<24} next phase")
-    for series in table.ordered[table.index("wallaby"):]:
-        upcoming = (f"{series.next_phase_status} on {series.next_phase_date}"
-                    if series.next_phase_status and series.next_phase_date else "")
+    for series in table.ordered[table.index("wallaby") :]:
+        upcoming = (
+            f"{series.next_phase_status} on {series.next_phase_date}"
+            if series.next_phase_status and series.next_phase_date
+            else ""
+        )
         print(f"{series.title:<24} {series.status_on(day):<24} {upcoming}")
     return ExitCode.PASS
 
@@ -147,8 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     index = commands.add_parser("index", help="the shipped knowledge")
     index_commands = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
     build = index_commands.add_parser("build", help="rebuild src/patchcheck/data from upstream snapshots")
-    build.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data",
-                       help="folder with the upstream snapshots (default: ../shared/data)")
+    build.add_argument(
+        "--data",
+        type=Path,
+        default=REPO.parent / "shared" / "data",
+        help="folder with the upstream snapshots (default: ../shared/data)",
+    )
     build.add_argument("--releases", type=Path, help="checkout of openstack/releases (overrides --data)")
     build.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     build.set_defaults(func=cmd_index_build)
@@ -166,9 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug: one line and a pointer, not a traceback
-        print(f"patchcheck: internal error: {type(exc).__name__}: {exc} "
-              "(please report it with the command line; PATCHCHECK_DEBUG=1 shows the traceback)",
-              file=sys.stderr)
+        print(
+            f"patchcheck: internal error: {type(exc).__name__}: {exc} "
+            "(please report it with the command line; PATCHCHECK_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
         import os
 
         if os.environ.get("PATCHCHECK_DEBUG"):

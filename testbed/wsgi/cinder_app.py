@@ -1,4 +1,5 @@
 """Cinder API under gunicorn: cinder reads no config-dir variable, so pass --config-file."""
+
 import os
 import sys
 

@@ -1,4 +1,5 @@
 """Glance under gunicorn: configuration comes from OS_GLANCE_CONFIG_DIR."""
+
 import sys
 
 sys.argv = sys.argv[:1]

@@ -1,4 +1,5 @@
 """Keystone under gunicorn: oslo.config must not parse gunicorn's command line."""
+
 import sys
 
 sys.argv = sys.argv[:1]

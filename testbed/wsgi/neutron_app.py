@@ -1,4 +1,5 @@
 """Neutron API under gunicorn: configuration comes from OS_NEUTRON_CONFIG_DIR."""
+
 import sys
 
 sys.argv = sys.argv[:1]

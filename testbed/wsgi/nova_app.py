@@ -1,4 +1,5 @@
 """Nova API under gunicorn: configuration comes from OS_NOVA_CONFIG_DIR."""
+
 import sys
 
 sys.argv = sys.argv[:1]

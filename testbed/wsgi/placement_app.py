@@ -1,4 +1,5 @@
 """Placement under gunicorn: configuration comes from OS_PLACEMENT_CONFIG_DIR."""
+
 import sys
 
 sys.argv = sys.argv[:1]

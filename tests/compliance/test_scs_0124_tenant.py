@@ -21,15 +21,23 @@ def release_findings(config: pytest.Config) -> list[Finding]:
     findings: list[Finding] = []
     sources = loaded_facts(config)
     if not sources:
-        return [Finding(maintained_release.TESTCASE, "no facts", Result.ABORT,
-                        "no facts file was given: nothing to judge")]
+        return [
+            Finding(
+                maintained_release.TESTCASE,
+                "no facts",
+                Result.ABORT,
+                "no facts file was given: nothing to judge",
+            )
+        ]
     for path, facts in sources:
         if isinstance(facts, TenantFacts):
-            findings.extend(maintained_release.judge_tenant_release(facts, shipped_series(),
-                                                                    reference_date(config)))
+            findings.extend(
+                maintained_release.judge_tenant_release(facts, shipped_series(), reference_date(config))
+            )
         else:
-            findings.append(Finding(maintained_release.TESTCASE, str(path), Result.ABORT,
-                                    f"facts unusable: {facts}"))
+            findings.append(
+                Finding(maintained_release.TESTCASE, str(path), Result.ABORT, f"facts unusable: {facts}")
+            )
     return findings
 
 

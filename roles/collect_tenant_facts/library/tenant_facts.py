@@ -35,8 +35,8 @@ author: patchcheck developers
 EXAMPLES = r"""
 - name: Gather tenant facts
   tenant_facts:
-    cloud: "{{ patchcheck_cloud }}"
-  register: tenant
+    cloud: mycloud
+  register: tenant_facts_result
 """
 
 RETURN = r"""
@@ -51,6 +51,7 @@ import re
 import socket
 import ssl
 import traceback
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -67,7 +68,7 @@ SCHEMA_VERSION = 1
 VERSION_SEGMENT = re.compile(r"^v\d+(\.\d+)?$")
 
 
-def collector_version():
+def collector_version() -> str:
     try:
         from patchcheck import __version__
 
@@ -76,7 +77,7 @@ def collector_version():
         return "unknown"
 
 
-def version_root(url):
+def version_root(url: str) -> str:
     """The URL of the version document for a catalog URL: its path up to the version segment.
 
     ``http://h:8774/v2.1`` -> ``http://h:8774/``; ``https://h/volume/v3/<project>`` ->
@@ -92,7 +93,7 @@ def version_root(url):
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
-def normalise_versions(body):
+def normalise_versions(body: Any) -> list[dict[str, Any]]:
     """The version entries of any of the three shapes OpenStack services answer with."""
     if not isinstance(body, dict):
         return []
@@ -105,25 +106,33 @@ def normalise_versions(body):
     for entry in versions or []:
         if not isinstance(entry, dict) or not entry.get("id"):
             continue
-        result.append({
-            "id": str(entry["id"]),
-            "status": str(entry.get("status", "")),
-            "version": str(entry.get("version") or entry.get("max_version") or "") or None,
-            "min_version": str(entry.get("min_version") or "") or None,
-        })
+        result.append(
+            {
+                "id": str(entry["id"]),
+                "status": str(entry.get("status", "")),
+                "version": str(entry.get("version") or entry.get("max_version") or "") or None,
+                "min_version": str(entry.get("min_version") or "") or None,
+            }
+        )
     return result
 
 
-def one_line(exc):
+def one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return "%s: %s" % (type(exc).__name__, text[0] if text else "")
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
-def fetch_json(session, url, timeout):
+def fetch_json(session: Any, url: str, timeout: int) -> tuple[int | None, str | None, Any, str | None]:
     """One unauthenticated GET; returns (status, server header, body or None, error)."""
     try:
-        response = session.get(url, authenticated=False, raise_exc=False, timeout=timeout,
-                               headers={"Accept": "application/json"}, redirect=False)
+        response = session.get(
+            url,
+            authenticated=False,
+            raise_exc=False,
+            timeout=timeout,
+            headers={"Accept": "application/json"},
+            redirect=False,
+        )
     except Exception as exc:  # connection refused, TLS failure, timeout: all evidence gaps
         return None, None, None, one_line(exc)
     try:
@@ -133,12 +142,20 @@ def fetch_json(session, url, timeout):
     return response.status_code, response.headers.get("Server"), body, None
 
 
-def tls_facts(url, verify, timeout):
+def tls_facts(url: str, verify: bool | str, timeout: int) -> dict[str, Any]:
     """Protocol, cipher and certificate expiry from one handshake with the endpoint."""
     parts = urlsplit(url)
     host, port = parts.hostname, parts.port or 443
-    facts = {"host": host, "port": port, "verified": False, "error": None, "protocol": None,
-             "cipher": None, "not_after": None, "days_to_expiry": None}
+    facts = {
+        "host": host,
+        "port": port,
+        "verified": False,
+        "error": None,
+        "protocol": None,
+        "cipher": None,
+        "not_after": None,
+        "days_to_expiry": None,
+    }
     if verify is False:
         context = ssl.create_default_context()
         context.check_hostname = False
@@ -148,11 +165,13 @@ def tls_facts(url, verify, timeout):
         cafile = verify if isinstance(verify, str) else None
         context = ssl.create_default_context(cafile=cafile)
     try:
-        with socket.create_connection((host, port), timeout=timeout) as raw:
-            with context.wrap_socket(raw, server_hostname=host) as tls:
-                facts["protocol"] = tls.version()
-                facts["cipher"] = tls.cipher()[0]
-                der = tls.getpeercert(binary_form=True)
+        with (
+            socket.create_connection((host, port), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=host) as tls,
+        ):
+            facts["protocol"] = tls.version()
+            facts["cipher"] = tls.cipher()[0]
+            der = tls.getpeercert(binary_form=True)
         facts["verified"] = verify is not False
     except ssl.SSLCertVerificationError as exc:
         facts["error"] = one_line(exc)
@@ -164,25 +183,27 @@ def tls_facts(url, verify, timeout):
         not_after = certificate_not_after(der)
         if not_after is not None:
             facts["not_after"] = not_after.isoformat()
-            now = datetime.datetime.now(datetime.timezone.utc)
+            now = datetime.datetime.now(datetime.UTC)
             facts["days_to_expiry"] = (not_after - now).days
     return facts
 
 
-def unverified_certificate(host, port, timeout):
+def unverified_certificate(host: str, port: int, timeout: int) -> bytes | None:
     """The peer certificate without verification, only to read its expiry for the record."""
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     try:
-        with socket.create_connection((host, port), timeout=timeout) as raw:
-            with context.wrap_socket(raw, server_hostname=host) as tls:
-                return tls.getpeercert(binary_form=True)
+        with (
+            socket.create_connection((host, port), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=host) as tls,
+        ):
+            return tls.getpeercert(binary_form=True)
     except (OSError, ssl.SSLError):
         return None
 
 
-def certificate_not_after(der):
+def certificate_not_after(der: bytes) -> datetime.datetime | None:
     try:
         from cryptography import x509
     except ImportError:
@@ -191,13 +212,12 @@ def certificate_not_after(der):
     return certificate.not_valid_after_utc
 
 
-def gather(cloud, interfaces, timeout):
+def gather(cloud: str, interfaces: list[str], timeout: int) -> dict[str, Any]:
     facts = {
         "schema_version": SCHEMA_VERSION,
         "kind": "tenant",
-        "collected_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "collector": {"name": "patchcheck", "version": collector_version(),
-                      "openstacksdk": sdk_version()},
+        "collected_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "collector": {"name": "patchcheck", "version": collector_version(), "openstacksdk": sdk_version()},
         "cloud": cloud,
         "auth": {"ok": False, "auth_url": None, "error": None, "roles": []},
         "catalog": [],
@@ -208,7 +228,7 @@ def gather(cloud, interfaces, timeout):
     try:
         connection = openstack.connect(cloud=cloud, app_name="patchcheck", app_version=collector_version())
     except Exception as exc:  # unknown cloud, unreadable clouds.yaml
-        facts["auth"]["error"] = "cannot use cloud %r from clouds.yaml: %s" % (cloud, one_line(exc))
+        facts["auth"]["error"] = f"cannot use cloud {cloud!r} from clouds.yaml: {one_line(exc)}"
         return facts
     facts["auth"]["auth_url"] = connection.config.get_auth_args().get("auth_url")
     session = connection.session
@@ -254,7 +274,7 @@ def gather(cloud, interfaces, timeout):
             "tls": None,
         }
         if error is None and status is not None and status < 400 and not record["versions"]:
-            record["error"] = "HTTP %s without a version document" % status
+            record["error"] = f"HTTP {status} without a version document"
         if root.startswith("https://"):
             netloc = urlsplit(root).netloc
             if netloc not in tls_seen:
@@ -266,7 +286,7 @@ def gather(cloud, interfaces, timeout):
     return facts
 
 
-def swift_info(session, root, timeout):
+def swift_info(session: Any, root: str, timeout: int) -> dict[str, Any]:
     url = root + "info"
     status, _server, body, error = fetch_json(session, url, timeout)
     version = None
@@ -275,7 +295,7 @@ def swift_info(session, root, timeout):
     return {"url": url, "http_status": status, "error": error, "swift_version": version}
 
 
-def sdk_version():
+def sdk_version() -> str | None:
     try:
         from importlib.metadata import version
 
@@ -284,7 +304,7 @@ def sdk_version():
         return None
 
 
-def main():
+def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "cloud": {"type": "str", "required": True},

@@ -54,8 +54,11 @@ def load_facts(path: Path) -> TenantFacts:
     kind, version = document.get("kind"), document.get("schema_version")
     if (kind, version) not in SCHEMAS:
         known = ", ".join(f"{k} v{v}" for k, v in SCHEMAS)
-        raise InputError(path, "$.kind/$.schema_version",
-                         f"unknown facts kind {kind!r} version {version!r} (this patchcheck reads {known})")
+        raise InputError(
+            path,
+            "$.kind/$.schema_version",
+            f"unknown facts kind {kind!r} version {version!r} (this patchcheck reads {known})",
+        )
     validator = schema_validator(kind, version)
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:

@@ -64,8 +64,14 @@ def judge_statuses(candidates: tuple[str, ...], table: SeriesTable, day: dt.date
 def judge_tenant_release(facts: TenantFacts, table: SeriesTable, day: dt.date) -> list[Finding]:
     """Findings for every series-revealing public API service of one cloud."""
     if not facts.auth_ok:
-        return [Finding(TESTCASE, f"cloud {facts.cloud}", Result.ABORT,
-                        f"cloud {facts.cloud}: no token from {facts.auth_url}: {facts.auth_error}")]
+        return [
+            Finding(
+                TESTCASE,
+                f"cloud {facts.cloud}",
+                Result.ABORT,
+                f"cloud {facts.cloud}: no token from {facts.auth_url}: {facts.auth_error}",
+            )
+        ]
     estimates: list[tuple[str, Endpoint, SeriesEstimate | None]] = []
     for endpoint in facts.endpoints:
         if endpoint.interface != "public":
@@ -80,9 +86,15 @@ def judge_tenant_release(facts: TenantFacts, table: SeriesTable, day: dt.date) -
             estimate = estimate_series(service_type, maximum, table) if maximum else None
             estimates.append((service_type, endpoint, estimate))
     if not estimates:
-        return [Finding(TESTCASE, f"cloud {facts.cloud}", Result.ABORT,
-                        f"cloud {facts.cloud}: no public service reveals its release series "
-                        f"(looked for {', '.join(MAX_MICROVERSION)})")]
+        return [
+            Finding(
+                TESTCASE,
+                f"cloud {facts.cloud}",
+                Result.ABORT,
+                f"cloud {facts.cloud}: no public service reveals its release series "
+                f"(looked for {', '.join(MAX_MICROVERSION)})",
+            )
+        ]
 
     by_region: dict[str | None, list[set[str]]] = defaultdict(list)
     for _, endpoint, estimate in estimates:
@@ -95,15 +107,28 @@ def judge_tenant_release(facts: TenantFacts, table: SeriesTable, day: dt.date) -
         subject = service_label(service_type, endpoint)
         evidence: dict[str, object] = {"version_url": endpoint.version_url, "service_type": service_type}
         if estimate is None:
-            problem = endpoint.error or (f"HTTP {endpoint.http_status}" if not endpoint.answered
-                                         else "no maximum microversion in its version document")
-            findings.append(Finding(TESTCASE, subject, Result.ABORT,
-                                    f"{subject}: release series unknown: {problem}", evidence))
+            problem = endpoint.error or (
+                f"HTTP {endpoint.http_status}"
+                if not endpoint.answered
+                else "no maximum microversion in its version document"
+            )
+            findings.append(
+                Finding(
+                    TESTCASE, subject, Result.ABORT, f"{subject}: release series unknown: {problem}", evidence
+                )
+            )
             continue
         evidence.update(max_version=estimate.max_version, own_candidates=list(estimate.candidates))
         if not estimate.known:
-            findings.append(Finding(TESTCASE, subject, Result.ABORT,
-                                    f"{subject}: release series unknown: {estimate.basis}", evidence))
+            findings.append(
+                Finding(
+                    TESTCASE,
+                    subject,
+                    Result.ABORT,
+                    f"{subject}: release series unknown: {estimate.basis}",
+                    evidence,
+                )
+            )
             continue
         candidates = estimate.candidates
         narrowed = ""
@@ -114,11 +139,18 @@ def judge_tenant_release(facts: TenantFacts, table: SeriesTable, day: dt.date) -
         evidence["candidates"] = list(candidates)
         result = judge_statuses(candidates, table, day)
         series_text = describe(candidates, table, day)
-        verb = {Result.PASS: "runs a maintained series", Result.FAIL: "runs an unmaintained series",
-                Result.ABORT: "may or may not run a maintained series"}[result]
-        findings.append(Finding(
-            TESTCASE, subject, result,
-            f"{subject} {verb} on {day.isoformat()}: {estimate.basis} -> {series_text}{narrowed}",
-            evidence,
-        ))
+        verb = {
+            Result.PASS: "runs a maintained series",
+            Result.FAIL: "runs an unmaintained series",
+            Result.ABORT: "may or may not run a maintained series",
+        }[result]
+        findings.append(
+            Finding(
+                TESTCASE,
+                subject,
+                result,
+                f"{subject} {verb} on {day.isoformat()}: {estimate.basis} -> {series_text}{narrowed}",
+                evidence,
+            )
+        )
     return findings

@@ -84,7 +84,8 @@ class VerdictRecorder:
         marker = item.get_closest_marker(MARKER)
         assert marker is not None
         finding = getattr(item, "callspec", None) and next(
-            (value for value in item.callspec.params.values() if isinstance(value, Finding)), None)
+            (value for value in item.callspec.params.values() if isinstance(value, Finding)), None
+        )
         subject = finding.subject if finding else item.name
         evidence = finding.evidence if finding else {}
         if report.passed:
@@ -99,20 +100,27 @@ class VerdictRecorder:
             result, message = Result.FAIL, first_line(str(call.excinfo.value))
         else:
             result, message = Result.ABORT, f"{subject}: the check itself broke: {exception_line(call)}"
-        self.items.setdefault(marker.args[0], []).append(Item(item.nodeid, subject, result, message, evidence))
+        self.items.setdefault(marker.args[0], []).append(
+            Item(item.nodeid, subject, result, message, evidence)
+        )
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         target = self.config.getoption("--verdicts")
         if target is None:
             return
         scope = load_scope(self.config.getoption("--scope"))
-        testcases = [TestcaseVerdict(tc.id, tc.description, self.items.pop(tc.id, [])) for tc in scope.testcases]
+        testcases = [
+            TestcaseVerdict(tc.id, tc.description, self.items.pop(tc.id, [])) for tc in scope.testcases
+        ]
         for unknown, items in self.items.items():
             testcases.append(TestcaseVerdict(unknown, "(not in the scope file)", items))
         facts = [
-            {"path": str(path), "cloud": getattr(loaded, "cloud", None),
-             "collected_at": getattr(loaded, "collected_at", None),
-             "error": None if hasattr(loaded, "cloud") else str(loaded)}
+            {
+                "path": str(path),
+                "cloud": getattr(loaded, "cloud", None),
+                "collected_at": getattr(loaded, "collected_at", None),
+                "error": None if hasattr(loaded, "cloud") else str(loaded),
+            }
             for path, loaded in self.config.stash.get(LOADED_FACTS, [])
         ]
         Verdicts(
@@ -121,7 +129,9 @@ class VerdictRecorder:
             patchcheck_version=__version__,
             facts=facts,
             testcases=testcases,
-            command=["patchcheck", *sys.argv[1:]] if Path(sys.argv[0]).name == "patchcheck" else list(sys.argv),
+            command=["patchcheck", *sys.argv[1:]]
+            if Path(sys.argv[0]).name == "patchcheck"
+            else list(sys.argv),
         ).write(target)
 
 

@@ -7,12 +7,12 @@ the evidence was missing, partial or ambiguous. It never counts as PASS.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Result(str, Enum):
-    PASS = "PASS"
+class Result(StrEnum):
+    PASS = "PASS"  # noqa: S105  (a verdict, not a password)
     FAIL = "FAIL"
     ABORT = "ABORT"
 

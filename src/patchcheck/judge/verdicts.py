@@ -91,14 +91,22 @@ def load_verdicts(path: Path) -> Verdicts:
         testcases = []
         for number, entry in enumerate(document["testcases"]):
             items = [
-                Item(item["nodeid"], item["subject"], Result(item["result"]), item["message"],
-                     item.get("evidence", {}))
+                Item(
+                    item["nodeid"],
+                    item["subject"],
+                    Result(item["result"]),
+                    item["message"],
+                    item.get("evidence", {}),
+                )
                 for item in entry["items"]
             ]
             verdict = TestcaseVerdict(entry["id"], entry.get("description", ""), items)
             if verdict.result.value != entry["result"]:
-                raise InputError(path, f"$.testcases[{number}].result",
-                                 f"says {entry['result']} but its items give {verdict.result.value}")
+                raise InputError(
+                    path,
+                    f"$.testcases[{number}].result",
+                    f"says {entry['result']} but its items give {verdict.result.value}",
+                )
             testcases.append(verdict)
         return Verdicts(
             judged_at=document["judged_at"],

@@ -20,24 +20,59 @@ from patchcheck.knowledge.series import SeriesTable
 #: (testbed/) for Hibiscus: nova 2.104, cinder 3.71, placement 1.39.
 MAX_MICROVERSION: dict[str, tuple[tuple[str, str], ...]] = {
     "compute": (
-        ("wallaby", "2.88"), ("xena", "2.90"), ("yoga", "2.90"), ("zed", "2.93"),
-        ("antelope", "2.95"), ("bobcat", "2.95"), ("caracal", "2.96"), ("dalmatian", "2.96"),
-        ("epoxy", "2.100"), ("flamingo", "2.100"), ("gazpacho", "2.103"), ("hibiscus", "2.104"),
+        ("wallaby", "2.88"),
+        ("xena", "2.90"),
+        ("yoga", "2.90"),
+        ("zed", "2.93"),
+        ("antelope", "2.95"),
+        ("bobcat", "2.95"),
+        ("caracal", "2.96"),
+        ("dalmatian", "2.96"),
+        ("epoxy", "2.100"),
+        ("flamingo", "2.100"),
+        ("gazpacho", "2.103"),
+        ("hibiscus", "2.104"),
     ),
     "block-storage": (
-        ("wallaby", "3.64"), ("xena", "3.66"), ("yoga", "3.68"), ("zed", "3.70"),
-        ("antelope", "3.70"), ("bobcat", "3.70"), ("caracal", "3.71"), ("dalmatian", "3.71"),
-        ("epoxy", "3.71"), ("flamingo", "3.71"), ("gazpacho", "3.71"), ("hibiscus", "3.71"),
+        ("wallaby", "3.64"),
+        ("xena", "3.66"),
+        ("yoga", "3.68"),
+        ("zed", "3.70"),
+        ("antelope", "3.70"),
+        ("bobcat", "3.70"),
+        ("caracal", "3.71"),
+        ("dalmatian", "3.71"),
+        ("epoxy", "3.71"),
+        ("flamingo", "3.71"),
+        ("gazpacho", "3.71"),
+        ("hibiscus", "3.71"),
     ),
     "placement": (
-        ("wallaby", "1.36"), ("xena", "1.38"), ("yoga", "1.39"), ("zed", "1.39"),
-        ("antelope", "1.39"), ("bobcat", "1.39"), ("caracal", "1.39"), ("dalmatian", "1.39"),
-        ("epoxy", "1.39"), ("flamingo", "1.39"), ("gazpacho", "1.39"), ("hibiscus", "1.39"),
+        ("wallaby", "1.36"),
+        ("xena", "1.38"),
+        ("yoga", "1.39"),
+        ("zed", "1.39"),
+        ("antelope", "1.39"),
+        ("bobcat", "1.39"),
+        ("caracal", "1.39"),
+        ("dalmatian", "1.39"),
+        ("epoxy", "1.39"),
+        ("flamingo", "1.39"),
+        ("gazpacho", "1.39"),
+        ("hibiscus", "1.39"),
     ),
     "shared-file-system": (
-        ("wallaby", "2.63"), ("xena", "2.65"), ("yoga", "2.70"), ("zed", "2.73"),
-        ("antelope", "2.78"), ("bobcat", "2.82"), ("caracal", "2.85"), ("dalmatian", "2.87"),
-        ("epoxy", "2.89"), ("flamingo", "2.91"), ("gazpacho", "2.95"),
+        ("wallaby", "2.63"),
+        ("xena", "2.65"),
+        ("yoga", "2.70"),
+        ("zed", "2.73"),
+        ("antelope", "2.78"),
+        ("bobcat", "2.82"),
+        ("caracal", "2.85"),
+        ("dalmatian", "2.87"),
+        ("epoxy", "2.89"),
+        ("flamingo", "2.91"),
+        ("gazpacho", "2.95"),
     ),
 }
 
@@ -111,11 +146,20 @@ def estimate_series(service_type: str, max_version: str, table: SeriesTable) -> 
     assert oldest_value is not None and newest_value is not None
     if value < oldest_value:
         older = tuple(s.name for s in table.older_than(oldest_series))
-        return SeriesEstimate(service_type, max_version, older,
-                              f"max microversion {max_version} is below {oldest_series}'s {rows[0][1]}")
+        return SeriesEstimate(
+            service_type,
+            max_version,
+            older,
+            f"max microversion {max_version} is below {oldest_series}'s {rows[0][1]}",
+        )
     if value > newest_value:
         newer = tuple(s.name for s in table.newer_than(newest_series))
-        return SeriesEstimate(service_type, max_version, newer,
-                              f"max microversion {max_version} is above {newest_series}'s {rows[-1][1]}")
-    return SeriesEstimate(service_type, max_version, (),
-                          f"max microversion {max_version} was never the maximum of a release")
+        return SeriesEstimate(
+            service_type,
+            max_version,
+            newer,
+            f"max microversion {max_version} is above {newest_series}'s {rows[-1][1]}",
+        )
+    return SeriesEstimate(
+        service_type, max_version, (), f"max microversion {max_version} was never the maximum of a release"
+    )

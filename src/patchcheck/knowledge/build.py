@@ -38,7 +38,9 @@ def sha256(path: Path) -> str:
 
 def write_json(path: Path, document: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=1, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(document, indent=1, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 def build_series(sources: Sources, out_dir: Path) -> dict[str, int]:
@@ -46,15 +48,18 @@ def build_series(sources: Sources, out_dir: Path) -> dict[str, int]:
     if not status_file.exists():
         raise InputError(status_file, "", "missing: point --releases at a checkout of openstack/releases")
     table = parse_series_status(status_file)
-    write_json(out_dir / "series.json", {
-        "attribution": {
-            "source": "openstack/releases data/series_status.yaml",
-            "url": "https://opendev.org/openstack/releases",
-            "license": "Apache-2.0",
-            "input_sha256": sha256(status_file),
+    write_json(
+        out_dir / "series.json",
+        {
+            "attribution": {
+                "source": "openstack/releases data/series_status.yaml",
+                "url": "https://opendev.org/openstack/releases",
+                "license": "Apache-2.0",
+                "input_sha256": sha256(status_file),
+            },
+            "series": table.to_json(),
         },
-        "series": table.to_json(),
-    })
+    )
     return {"series": len(table.ordered)}
 
 

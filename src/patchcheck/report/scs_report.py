@@ -42,8 +42,14 @@ def invocation(verdicts: Verdicts, rc: int) -> dict[str, Any]:
     return record
 
 
-def build_report(verdicts: Verdicts, scope: Scope, subject: str, argv: list[str], rc: int,
-                 checked_at: dt.datetime | None = None) -> dict[str, Any]:
+def build_report(
+    verdicts: Verdicts,
+    scope: Scope,
+    subject: str,
+    argv: list[str],
+    rc: int,
+    checked_at: dt.datetime | None = None,
+) -> dict[str, Any]:
     run = invocation(verdicts, rc)
     return {
         "spec": {"uuid": scope.uuid, "name": scope.name, "url": scope.url},
