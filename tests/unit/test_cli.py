@@ -1,0 +1,137 @@
+"""The patchcheck command as a user runs it: exit codes, one-line errors, outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.helpers import hibiscus_document, with_max_versions, write
+
+
+def patchcheck(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "patchcheck.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def judge(tmp_path: Path, document: dict, *extra: str) -> subprocess.CompletedProcess[str]:
+    facts = write(document, tmp_path / "facts.json")
+    return patchcheck(
+        "judge",
+        "--facts",
+        facts,
+        "--verdicts",
+        tmp_path / "verdicts.json",
+        "--reference-date",
+        "2026-11-23",
+        *extra,
+    )
+
+
+def test_judge_and_report_a_current_cloud(tmp_path: Path) -> None:
+    judged = judge(tmp_path, hibiscus_document())
+    assert judged.returncode == 0, judged.stderr
+    assert judged.stdout.strip().endswith("scs-0124-maintained-release: PASS")
+    reported = patchcheck(
+        "report", "--verdicts", tmp_path / "verdicts.json", "--subject", "testbed", "--out-dir", tmp_path
+    )
+    assert reported.returncode == 0
+    assert reported.stdout == "scs-0124-maintained-release: PASS\n"
+    report = yaml.safe_load((tmp_path / "report.yaml").read_text())
+    (invocation,) = report["run"]["invocations"].values()
+    assert invocation["results"] == {"scs-0124-maintained-release": 1}
+    assert (tmp_path / "junit.xml").read_text().startswith("<?xml")
+
+
+def test_an_unmaintained_cloud_fails_with_exit_1(tmp_path: Path) -> None:
+    document = with_max_versions(hibiscus_document(), compute="2.90", block_storage="3.66", placement="1.38")
+    judged = judge(tmp_path, document)
+    assert judged.returncode == 1
+    assert "scs-0124-maintained-release: FAIL" in judged.stdout
+
+
+def test_failed_authentication_is_abort_with_exit_3(tmp_path: Path) -> None:
+    document = hibiscus_document()
+    document["auth"] = {"ok": False, "auth_url": "http://127.0.0.1:1/v3", "error": "ConnectFailure: refused"}
+    judged = judge(tmp_path, document)
+    assert judged.returncode == 3
+    verdicts = json.loads((tmp_path / "verdicts.json").read_text())
+    assert verdicts["testcases"][0]["result"] == "ABORT"
+    assert "http://127.0.0.1:1/v3" in verdicts["testcases"][0]["items"][0]["message"]
+
+
+def test_invalid_facts_stop_with_one_line_and_exit_4(tmp_path: Path) -> None:
+    document = hibiscus_document()
+    document["endpoints"][0]["versions"] = "v3"
+    judged = judge(tmp_path, document)
+    assert judged.returncode == 4
+    assert judged.stderr.count("\n") == 1
+    assert judged.stderr.startswith(f"patchcheck: error: {tmp_path / 'facts.json'}: $.endpoints[0].versions:")
+    assert "Traceback" not in judged.stderr
+    assert not (tmp_path / "verdicts.json").exists()
+
+
+def test_bad_date_is_a_usage_error(tmp_path: Path) -> None:
+    result = patchcheck(
+        "judge", "--facts", "x.json", "--verdicts", tmp_path / "v.json", "--reference-date", "soon"
+    )
+    assert result.returncode == 2
+    assert "not a date" in result.stderr
+
+
+def test_series_view(tmp_path: Path) -> None:
+    result = patchcheck("series", "--date", "2026-11-23")
+    assert result.returncode == 0
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
+    assert "unmaintained" in lines["Epoxy"]
+    assert "maintained" in lines["Hibiscus"] and "unmaintained" not in lines["Hibiscus"]
+
+
+COMPLIANCE_CHECKS = """
+import pytest
+
+@pytest.mark.scs_testcase("scs-0124-maintained-release")
+def test_broken_check():
+    {}.missing
+
+@pytest.mark.scs_testcase("scs-0124-maintained-release")
+def test_skipped_check():
+    pytest.skip("no data")
+
+@pytest.mark.scs_testcase("scs-0124-maintained-release")
+def test_good_check():
+    pass
+"""
+
+
+def test_a_crashing_or_skipped_check_is_abort_never_pass(tmp_path: Path) -> None:
+    layer = tmp_path / "layer"
+    layer.mkdir()
+    (layer / "pytest.ini").write_text("[pytest]\n")
+    (layer / "test_layer.py").write_text(COMPLIANCE_CHECKS)
+    judged = judge(tmp_path, hibiscus_document(), "--compliance-dir", str(layer))
+    assert judged.returncode == 3, judged.stdout + judged.stderr
+    items = json.loads((tmp_path / "verdicts.json").read_text())["testcases"][0]["items"]
+    results = {item["subject"]: (item["result"], item["message"]) for item in items}
+    assert results["test_broken_check"][0] == "ABORT"
+    assert "the check itself broke: AttributeError" in results["test_broken_check"][1]
+    assert results["test_skipped_check"] == ("ABORT", "test_skipped_check: not checked (Skipped: no data)")
+    assert results["test_good_check"][0] == "PASS"
+
+
+def test_a_check_without_testcase_marker_is_refused(tmp_path: Path) -> None:
+    layer = tmp_path / "layer"
+    layer.mkdir()
+    (layer / "pytest.ini").write_text("[pytest]\n")
+    (layer / "test_layer.py").write_text("def test_unmarked():\n    pass\n")
+    judged = judge(tmp_path, hibiscus_document(), "--compliance-dir", str(layer))
+    assert judged.returncode == 70
+    assert "must carry @pytest.mark.scs_testcase" in judged.stdout + judged.stderr
