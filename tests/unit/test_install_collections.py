@@ -46,7 +46,8 @@ def test_only_the_named_collections_are_unpacked(installer: ModuleType, tmp_path
 
 
 def test_a_wheel_with_another_version_is_refused(installer: ModuleType, tmp_path: Path) -> None:
-    with pytest.raises(SystemExit, match=r"bundles community\.general 11\.0\.0, requirements\.yml wants 11\.4\.2"):
+    refusal = re.escape("bundles community.general 11.0.0, requirements.yml wants 11.4.2")
+    with pytest.raises(SystemExit, match=refusal):
         installer.unpack_from_wheel(
             wheel(tmp_path / "ansible.whl", "11.0.0"), {"community.general": "11.4.2"}, tmp_path / "c"
         )
