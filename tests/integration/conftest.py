@@ -1,0 +1,86 @@
+"""The local test cloud for integration tests: real OpenStack services on 127.0.0.1.
+
+The session fixture brings the test cloud up (``testbed/testbed.py up``, idempotent)
+and stops it at the end if it started it. If it cannot come up, the tests fail
+when ``CI=true`` and are skipped otherwise: CI never passes without the cloud.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TESTBED = REPO / "testbed" / "testbed.py"
+STATE = Path(os.environ.get("PATCHCHECK_TESTBED_DIR", REPO / ".testbed"))
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class TestCloud:
+    """Where the running test cloud keeps its clouds.yaml, logs and secrets."""
+
+    __test__ = False
+
+    state: Path
+
+    @property
+    def clouds_yaml(self) -> Path:
+        return self.state / "clouds.yaml"
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        return json.loads((self.state / "secrets.json").read_text())
+
+    def access_logs(self) -> list[Path]:
+        return sorted((self.state / "log").glob("*-access.log"))
+
+    def testbed(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(TESTBED), "--state-dir", str(self.state), *args],
+                              capture_output=True, text=True, check=False, timeout=900)
+
+
+def unavailable(message: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and the local test cloud is unavailable: {message}")
+    pytest.skip(f"local test cloud unavailable: {message}")
+
+
+@pytest.fixture(scope="session")
+def test_cloud() -> Iterator[TestCloud]:
+    cloud = TestCloud(STATE)
+    was_running = cloud.testbed("status").returncode == 0
+    started = cloud.testbed("up")
+    if started.returncode != 0:
+        unavailable(started.stderr.strip()[-3000:])
+    try:
+        yield cloud
+    finally:
+        if not was_running:
+            cloud.testbed("down")
+
+
+@dataclass(frozen=True)
+class PlaybookRun:
+    returncode: int
+    output: str
+    out_dir: Path
+
+
+def run_tenant_playbook(clouds_yaml: Path, out_dir: Path, *extra: str, cloud: str = "testbed") -> PlaybookRun:
+    env = {**os.environ, "OS_CLIENT_CONFIG_FILE": str(clouds_yaml), "ANSIBLE_NOCOLOR": "1"}
+    env.pop("OS_CLOUD", None)
+    result = subprocess.run(
+        [str(VENV_BIN / "ansible-playbook"), "playbooks/tenant_check.yaml",
+         "-e", f"patchcheck_cloud={cloud}", "-e", f"patchcheck_output_dir={out_dir}",
+         "-e", "patchcheck_reference_date=2026-11-23", *extra],
+        cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=600,
+    )
+    return PlaybookRun(result.returncode, result.stdout + result.stderr, out_dir)

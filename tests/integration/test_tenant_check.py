@@ -1,0 +1,107 @@
+"""The nightly tenant check end to end: the real playbook against the real test cloud."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from patchcheck.facts import load_facts
+from tests.integration.conftest import TestCloud, run_tenant_playbook
+
+ALLOWED_WRITE = ("POST", "/v3/auth/tokens")
+
+
+def log_positions(cloud: TestCloud) -> dict[Path, int]:
+    return {path: path.stat().st_size for path in cloud.access_logs()}
+
+
+def new_requests(cloud: TestCloud, since: dict[Path, int]) -> list[tuple[str, str, str, str]]:
+    """(service, method, path, user agent) of every request logged since ``since``."""
+    requests = []
+    for path in cloud.access_logs():
+        with path.open() as handle:
+            handle.seek(since.get(path, 0))
+            for line in handle:
+                _time, method, url_path, _query, _status, agent = line.rstrip("\n").split("\t")
+                requests.append((path.name.removesuffix("-access.log"), method, url_path, agent))
+    return requests
+
+
+def outputs(out_dir: Path) -> str:
+    return "\n".join(path.read_text() for path in sorted(out_dir.rglob("*")) if path.is_file())
+
+
+def test_member_run_reports_a_maintained_cloud(test_cloud: TestCloud, tmp_path: Path) -> None:
+    run = run_tenant_playbook(test_cloud.clouds_yaml, tmp_path)
+    assert run.returncode == 0, run.output[-3000:]
+    facts = load_facts(tmp_path / "facts" / "tenant-testbed.json")
+    assert facts.auth_ok
+    assert facts.raw["auth"]["roles"] == ["member", "reader"]  # the nightly identity: never admin
+    assert {t for e in facts.endpoints for t in e.service_types} == {
+        "identity", "image", "placement", "compute", "block-storage", "network"}
+    report = yaml.safe_load((tmp_path / "report.yaml").read_text())
+    (invocation,) = report["run"]["invocations"].values()
+    assert invocation["results"] == {"scs-0124-maintained-release": 1}
+    assert report["subject"] == "testbed"
+    assert "scs-0124-maintained-release: PASS" in run.output
+
+
+def test_tenant_run_sends_only_get_besides_the_token_request(test_cloud: TestCloud, tmp_path: Path) -> None:
+    before = log_positions(test_cloud)
+    run = run_tenant_playbook(test_cloud.clouds_yaml, tmp_path)
+    assert run.returncode == 0, run.output[-3000:]
+    requests = new_requests(test_cloud, before)
+    assert requests, "no request reached the test cloud's access logs"
+    writes = [(method, path) for _service, method, path, _agent in requests if method not in ("GET", "HEAD")]
+    assert writes == [ALLOWED_WRITE]
+    assert all(agent.startswith("patchcheck/") for *_, agent in requests)
+    # One version document per distinct endpoint, plus keystone's discovery GET before the token.
+    facts = json.loads((tmp_path / "facts" / "tenant-testbed.json").read_text())
+    gets = [r for r in requests if r[1] == "GET"]
+    assert len(gets) == len(facts["endpoints"]) + 1
+
+
+def test_no_credential_reaches_any_output(test_cloud: TestCloud, tmp_path: Path) -> None:
+    run = run_tenant_playbook(test_cloud.clouds_yaml, tmp_path, "-vvv")
+    assert run.returncode == 0, run.output[-3000:]
+    everything = outputs(tmp_path) + run.output
+    for name, secret in test_cloud.secrets.items():
+        assert secret not in everything, f"{name} leaked into the outputs"
+    assert "gAAAAA" not in everything  # fernet tokens start like this
+
+
+def test_unreachable_keystone_gives_abort_and_still_a_report(test_cloud: TestCloud, tmp_path: Path) -> None:
+    clouds = json.loads(test_cloud.clouds_yaml.read_text())
+    broken = clouds["clouds"]["testbed"]
+    broken["auth"]["auth_url"] = "http://127.0.0.1:9/v3"
+    clouds_yaml = tmp_path / "clouds.yaml"
+    clouds_yaml.write_text(json.dumps({"clouds": {"testbed": broken}}))
+    run = run_tenant_playbook(clouds_yaml, tmp_path / "out")
+    assert run.returncode != 0
+    assert "scs-0124-maintained-release: ABORT" in run.output
+    assert "http://127.0.0.1:9/v3" in run.output
+    report = yaml.safe_load((tmp_path / "out" / "report.yaml").read_text())
+    (invocation,) = report["run"]["invocations"].values()
+    assert invocation["results"] == {"scs-0124-maintained-release": 0}
+
+
+def test_a_stopped_service_aborts_only_its_own_check(test_cloud: TestCloud, tmp_path: Path) -> None:
+    assert test_cloud.testbed("down", "cinder").returncode == 0
+    try:
+        run = run_tenant_playbook(test_cloud.clouds_yaml, tmp_path)
+    finally:
+        restarted = test_cloud.testbed("up", "cinder")
+        assert restarted.returncode == 0, restarted.stderr
+    verdicts = json.loads((tmp_path / "verdicts.json").read_text())
+    items = {item["subject"].split(" ")[0]: item["result"] for item in verdicts["testcases"][0]["items"]}
+    assert items == {"compute": "PASS", "block-storage": "ABORT", "placement": "PASS"}
+    assert verdicts["testcases"][0]["result"] == "ABORT"
+    assert run.returncode != 0
+
+
+def test_check_mode_still_produces_the_report(test_cloud: TestCloud, tmp_path: Path) -> None:
+    run = run_tenant_playbook(test_cloud.clouds_yaml, tmp_path, "--check")
+    assert run.returncode == 0, run.output[-3000:]
+    assert (tmp_path / "report.yaml").exists()
