@@ -43,8 +43,13 @@ class TestCloud:
         return sorted((self.state / "log").glob("*-access.log"))
 
     def testbed(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, str(TESTBED), "--state-dir", str(self.state), *args],
-                              capture_output=True, text=True, check=False, timeout=900)
+        return subprocess.run(
+            [sys.executable, str(TESTBED), "--state-dir", str(self.state), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=900,
+        )
 
 
 def unavailable(message: str) -> None:
@@ -78,9 +83,22 @@ def run_tenant_playbook(clouds_yaml: Path, out_dir: Path, *extra: str, cloud: st
     env = {**os.environ, "OS_CLIENT_CONFIG_FILE": str(clouds_yaml), "ANSIBLE_NOCOLOR": "1"}
     env.pop("OS_CLOUD", None)
     result = subprocess.run(
-        [str(VENV_BIN / "ansible-playbook"), "playbooks/tenant_check.yaml",
-         "-e", f"patchcheck_cloud={cloud}", "-e", f"patchcheck_output_dir={out_dir}",
-         "-e", "patchcheck_reference_date=2026-11-23", *extra],
-        cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=600,
+        [
+            str(VENV_BIN / "ansible-playbook"),
+            "playbooks/tenant_check.yaml",
+            "-e",
+            f"patchcheck_cloud={cloud}",
+            "-e",
+            f"patchcheck_output_dir={out_dir}",
+            "-e",
+            "patchcheck_reference_date=2026-11-23",
+            *extra,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
     return PlaybookRun(result.returncode, result.stdout + result.stderr, out_dir)

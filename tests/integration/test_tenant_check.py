@@ -40,7 +40,13 @@ def test_member_run_reports_a_maintained_cloud(test_cloud: TestCloud, tmp_path: 
     assert facts.auth_ok
     assert facts.raw["auth"]["roles"] == ["member", "reader"]  # the nightly identity: never admin
     assert {t for e in facts.endpoints for t in e.service_types} == {
-        "identity", "image", "placement", "compute", "block-storage", "network"}
+        "identity",
+        "image",
+        "placement",
+        "compute",
+        "block-storage",
+        "network",
+    }
     report = yaml.safe_load((tmp_path / "report.yaml").read_text())
     (invocation,) = report["run"]["invocations"].values()
     assert invocation["results"] == {"scs-0124-maintained-release": 1}
