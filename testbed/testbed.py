@@ -502,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "destroy":
             bed.down()
             shutil.rmtree(bed.state, ignore_errors=True)
-    except TestbedError as exc:
+    except (TestbedError, OSError) as exc:
         print(f"testbed: error: {exc}", file=sys.stderr)
         return 1
     return 0
