@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -120,15 +121,127 @@ def cmd_series(args: argparse.Namespace) -> int:
     return ExitCode.PASS
 
 
+def cmd_advisories(args: argparse.Namespace) -> int:
+    """The knowledge base, queried directly: list, show one, or what affects a product version."""
+    from patchcheck.knowledge.advisories import shipped_index
+    from patchcheck.knowledge.series import shipped_series
+
+    index = shipped_index()
+    if args.action == "list":
+        for advisory in index.advisories:
+            if args.product and not advisory.product(args.product):
+                continue
+            if not args.all and not advisory.checkable:
+                continue
+            products = ", ".join(f"{p.name} {p.range}" for p in advisory.products) or "(prose, not checkable)"
+            day = advisory.disclosed or (f"by {advisory.disclosed_by}" if advisory.disclosed_by else "?")
+            print(f"{advisory.id}  {day}  {advisory.band(args.unscored_severity):<8}  {products}")
+        return ExitCode.PASS
+    if args.action == "show":
+        advisory = index.by_id.get(args.id.upper())
+        if advisory is None:
+            raise InputError("advisories", args.id, "no such advisory in the index")
+        print(f"{advisory.id}: {advisory.title}\n  {advisory.url}")
+        print(f"  disclosed: {advisory.disclosed or f'unknown (published by {advisory.disclosed_by})'}")
+        severity = advisory.severity
+        print(
+            f"  severity: {advisory.band(args.unscored_severity)}"
+            + (
+                f" (CVSS {severity.cvss_version} {severity.score} of {severity.cve}, {severity.source})"
+                if severity
+                else " (no score; default for unscored advisories)"
+            )
+        )
+        deadline = advisory.deadline(args.unscored_severity)
+        print(f"  deadline: {deadline.isoformat() if deadline else 'unknown'}")
+        print(f"  CVEs: {', '.join(advisory.cves) or 'none'}")
+        if advisory.historic:
+            print("  historic: prose ranges before September 2015, end-of-life releases only; never matched")
+        for product in advisory.products:
+            print(
+                f"  {product.name}{f' ({product.qualifier})' if product.qualifier else ''}: {product.range}"
+            )
+            for fix in product.series:
+                remedy = f"fixed in {fix.fixed_in}" if fix.fixed_in else "no fixed release"
+                print(f"    {fix.series:<12} {remedy}")
+        for rule in advisory.rules:
+            print(f"  {rule.kind} {rule.id} ({rule.service}): {rule.reason}")
+        for line in advisory.overlay:
+            print(f"  overlay: {line}")
+        return ExitCode.PASS
+    day = args.date or dt.datetime.now(dt.UTC).date()
+    moment = dt.datetime(day.year, day.month, day.day, 23, 59, tzinfo=dt.UTC)
+    findings = index.affecting(args.product, args.version)
+    series = index.series_of(args.product, args.version)
+    status = shipped_series()[series].status_on(day) if series in shipped_series().by_name else "unknown"
+    print(
+        f"{args.product} {args.version}: series {series or 'unknown'} ({status} on {day}); "
+        f"{len(findings)} advisories apply"
+    )
+    for finding in findings:
+        advisory = finding.advisory
+        deadline = advisory.deadline(args.unscored_severity)
+        due = (
+            "unknown"
+            if deadline is None
+            else (
+                f"overdue since {deadline:%Y-%m-%d %H:%M}"
+                if deadline < moment
+                else f"due {deadline:%Y-%m-%d %H:%M}"
+            )
+        )
+        fix = finding.product.series_fix(series) if series else None
+        remedy = (
+            f"fixed in {fix.fixed_in}"
+            if fix and fix.fixed_in
+            else "no fixed release in this series"
+            if fix
+            else "see the advisory"
+        )
+        print(
+            f"  {advisory.id} [{finding.match.match}] {advisory.band(args.unscored_severity)}, {due}: "
+            f"{finding.match.reason}; {remedy}"
+        )
+        for rule in advisory.rules_of("precondition", finding.product.key):
+            print(f"    only if {rule.id}: {rule.reason}")
+        for rule in advisory.rules_of("mitigation", finding.product.key):
+            print(f"    mitigated by {rule.id}: {rule.reason}")
+    return ExitCode.PASS
+
+
 def cmd_index_build(args: argparse.Namespace) -> int:
-    """Rebuild the shipped knowledge from upstream snapshots."""
+    """Rebuild the shipped knowledge from upstream snapshots; nothing is replaced if a problem is found."""
+    import shutil
+    import tempfile
+
     from patchcheck.knowledge.build import DATA_DIR, Sources, build_index
 
-    sources = Sources.from_shared(args.data)
-    if args.releases:
-        sources = Sources(releases=args.releases)
-    counts = build_index(sources, args.out or DATA_DIR)
-    print("index build: " + ", ".join(f"{count} {name}" for name, count in counts.items()))
+    shared = Sources.from_shared(args.data, args.notes_as_of)
+    sources = Sources(
+        releases=args.releases or shared.releases,
+        ossa=args.ossa or shared.ossa,
+        notes=args.notes or shared.notes,
+        cvss=args.cvss or shared.cvss,
+        notes_as_of=args.notes_as_of,
+    )
+    target: Path = args.out or DATA_DIR
+    with tempfile.TemporaryDirectory() as scratch:
+        report = build_index(sources, Path(scratch))
+        for problem in report.problems:
+            print(f"index build: problem: {problem}", file=sys.stderr)
+        counts = report.counts
+        print(
+            f"index build: {counts['ossa']} OSSA ({counts['historic']} historic), {counts['ossn']} OSSN "
+            f"({counts['prose notes']} prose); {counts['machine-readable']} machine-readable, "
+            f"{counts['fixed up']} fixed up by the overlay, {counts['rules']} configuration rules; "
+            f"{counts['scored']} scored, {counts['unscored']} unscored; {counts['series']} series"
+        )
+        if report.problems:
+            print(f"index build: {len(report.problems)} problem(s); {target} left unchanged", file=sys.stderr)
+            return ExitCode.BAD_INPUT
+        target.mkdir(parents=True, exist_ok=True)
+        for built in sorted(Path(scratch).iterdir()):
+            shutil.copyfile(built, target / built.name)
     return ExitCode.PASS
 
 
@@ -156,6 +269,25 @@ def build_parser() -> argparse.ArgumentParser:
     series.add_argument("--date", type=parse_day)
     series.set_defaults(func=cmd_series)
 
+    advisories = commands.add_parser("advisories", help="query the advisory index")
+    advisories.add_argument(
+        "--unscored-severity",
+        choices=["critical", "high", "medium", "low"],
+        default="high",
+        help="band for advisories without a CVSS score (default: high)",
+    )
+    actions = advisories.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="checkable advisories (--all: every one)")
+    listing.add_argument("--product")
+    listing.add_argument("--all", action="store_true")
+    show = actions.add_parser("show", help="one advisory")
+    show.add_argument("id")
+    affecting = actions.add_parser("affecting", help="what affects PRODUCT at VERSION, and why")
+    affecting.add_argument("product")
+    affecting.add_argument("version")
+    affecting.add_argument("--date", type=parse_day, help="judge deadlines as of this day (default: today)")
+    advisories.set_defaults(func=cmd_advisories)
+
     index = commands.add_parser("index", help="the shipped knowledge")
     index_commands = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
     build = index_commands.add_parser("build", help="rebuild src/patchcheck/data from upstream snapshots")
@@ -163,9 +295,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--data",
         type=Path,
         default=REPO.parent / "shared" / "data",
-        help="folder with the upstream snapshots (default: ../shared/data)",
+        help="folder with all upstream snapshots in the shared layout (default: ../shared/data)",
     )
-    build.add_argument("--releases", type=Path, help="checkout of openstack/releases (overrides --data)")
+    build.add_argument("--releases", type=Path, help="checkout of openstack/releases")
+    build.add_argument("--ossa", type=Path, help="openstack/ossa's ossa/ folder")
+    build.add_argument("--notes", type=Path, help="openstack/security-doc's security-notes/ folder")
+    build.add_argument("--cvss", type=Path, help="the CVSS table (openstack-cvss.csv)")
+    build.add_argument(
+        "--notes-as-of",
+        type=parse_day,
+        help="day the notes were taken: notes carry no date, so this bounds their disclosure",
+    )
     build.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     build.set_defaults(func=cmd_index_build)
     return parser
@@ -181,14 +321,15 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into head or less and closed early
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitCode.PASS
     except Exception as exc:  # a bug: one line and a pointer, not a traceback
         print(
             f"patchcheck: internal error: {type(exc).__name__}: {exc} "
             "(please report it with the command line; PATCHCHECK_DEBUG=1 shows the traceback)",
             file=sys.stderr,
         )
-        import os
-
         if os.environ.get("PATCHCHECK_DEBUG"):
             raise
         return ExitCode.INTERNAL

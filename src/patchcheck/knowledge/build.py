@@ -1,49 +1,104 @@
 """``patchcheck index build``: derive the shipped knowledge from upstream snapshots.
 
-Inputs are checkouts (or snapshots) of the upstream repositories; outputs are
-JSON files of facts with their attribution, committed under
-``src/patchcheck/data``. The build is deterministic: the same inputs give the
-same bytes, so a refresh shows as a reviewable diff.
+Inputs are checkouts (or snapshots) of openstack/ossa, openstack/security-doc
+and openstack/releases, the CVSS table, and the reviewed overlay
+(``knowledge/overlay.yaml``). Outputs are JSON files of facts with their
+attribution, committed under ``src/patchcheck/data``:
+
+- ``series.json``: release series and their lifecycle;
+- ``advisories.json``: every OSSA and OSSN: ids, dates, titles, links, products
+  with parsed ranges, first fixed release per series, CVEs, severity, rules;
+- ``releases.json``: version -> series of every product the advisories name.
+
+The build never drops an advisory: what it cannot parse is a problem, listed
+one per line, and the build exits non-zero until the overlay repairs it. It is
+deterministic: the same inputs give the same bytes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import itertools
 import json
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.version import Version
+
 from patchcheck.errors import InputError
+from patchcheck.knowledge.ranges import RangeSyntaxError, VersionRange, era_key, parse_range
+from patchcheck.knowledge.rules import Rule, RuleError
 from patchcheck.knowledge.series import parse_series_status
+from patchcheck.knowledge.severity import band_for
+from patchcheck.knowledge.sources import (
+    CORE_SERVICES,
+    CvssRow,
+    RawAdvisory,
+    RawProduct,
+    load_yaml,
+    product_key,
+    read_cvss,
+    read_deliverable_versions,
+    read_ossa,
+    read_ossn,
+)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+OVERLAY = Path(__file__).resolve().parent / "overlay.yaml"
+#: OSSA entries before this day describe affected versions in prose and concern end-of-life releases only.
+MACHINE_READABLE_SINCE = dt.date(2015, 9, 1)
+NVD_NOTICE = "This product uses data from the NVD API but is not endorsed or certified by the NVD."
 
 
 @dataclass(frozen=True)
 class Sources:
-    """Where each upstream repository's checkout is."""
+    """Where each upstream input is."""
 
     releases: Path
+    ossa: Path
+    notes: Path
+    cvss: Path
+    notes_as_of: dt.date | None = None
+    """The day the notes snapshot was taken: every note was published by then."""
 
     @classmethod
-    def from_shared(cls, data: Path) -> Sources:
+    def from_shared(cls, data: Path, notes_as_of: dt.date | None = None) -> Sources:
         """The layout of the shared snapshot folder (``../shared/data``)."""
-        return cls(releases=data / "releases")
+        return cls(
+            releases=data / "releases",
+            ossa=data / "ossa" / "ossa",
+            notes=data / "security-notes",
+            cvss=data / "cvss" / "openstack-cvss.csv",
+            notes_as_of=notes_as_of,
+        )
+
+
+@dataclass
+class BuildReport:
+    counts: Counter[str] = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def tree_sha256(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def write_json(path: Path, document: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(document, indent=1, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def build_series(sources: Sources, out_dir: Path) -> dict[str, int]:
+def build_series(sources: Sources, out_dir: Path, report: BuildReport) -> None:
     status_file = sources.releases / "data" / "series_status.yaml"
     if not status_file.exists():
         raise InputError(status_file, "", "missing: point --releases at a checkout of openstack/releases")
@@ -60,11 +115,303 @@ def build_series(sources: Sources, out_dir: Path) -> dict[str, int]:
             "series": table.to_json(),
         },
     )
-    return {"series": len(table.ordered)}
+    report.counts["series"] = len(table.ordered)
 
 
-def build_index(sources: Sources, out_dir: Path = DATA_DIR) -> dict[str, int]:
-    """Build every shipped knowledge file; returns counts for the summary line."""
-    counts: dict[str, int] = {}
-    counts.update(build_series(sources, out_dir))
-    return counts
+def load_overlay(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    data = load_yaml(path) or {}
+    fixes = data.get("fixes") or {}
+    rules = data.get("rules") or {}
+    for advisory_id, fix in fixes.items():
+        if not isinstance(fix, dict) or not fix.get("reason"):
+            raise InputError(path, f"fixes.{advisory_id}", "every fix needs a reason")
+    for advisory_id, entries in rules.items():
+        for entry in entries:
+            if not entry.get("reason"):
+                raise InputError(
+                    path, f"rules.{advisory_id}.{entry.get('id', '?')}", "every rule needs a reason"
+                )
+    return fixes, rules
+
+
+def apply_fix(raw: RawAdvisory, fix: dict[str, Any]) -> list[str]:
+    applied = []
+    if "products" in fix:
+        raw.products = [
+            RawProduct(str(p["product"]), str(p["version"]), p.get("qualifier")) for p in fix["products"]
+        ]
+        raw.structured = True
+        applied.append(str(fix["reason"]).strip())
+    if "disclosed" in fix:
+        raw.disclosed = (
+            fix["disclosed"]
+            if isinstance(fix["disclosed"], dt.date)
+            else dt.date.fromisoformat(str(fix["disclosed"]))
+        )
+        applied.append(f"disclosed {raw.disclosed}: {str(fix['disclosed_reason']).strip()}")
+    return applied
+
+
+def suspicious(parsed: VersionRange) -> str | None:
+    """Ranges that parse but cannot mean what they say: a stray comma split an alternative."""
+    alternatives = parsed.alternatives
+    for index, alternative in enumerate(alternatives):
+        open_above = alternative.upper_bound is None and alternative.exact is None
+        if open_above and index < len(alternatives) - 1:
+            return (
+                f"alternative {index + 1} ({alternative}) is open above yet followed by others (stray comma?)"
+            )
+        open_below = alternative.lower_bound is None and alternative.exact is None
+        if open_below and index > 0:
+            return f"alternative {index + 1} ({alternative}) is open below yet not the first (stray comma?)"
+    return None
+
+
+def series_fixes(parsed: VersionRange, released: list[tuple[Version, str]]) -> dict[str, str | None]:
+    """Per series that shipped an affected release: its first fixed release, or None (no fixed release)."""
+    by_series: dict[str, list[Version]] = {}
+    for version, series in released:
+        by_series.setdefault(series, []).append(version)
+    result: dict[str, str | None] = {}
+    for series, versions in by_series.items():
+        affected = [v for v in versions if parsed.matches(v)]
+        if not affected:
+            continue
+        newest = max(affected, key=era_key)
+        later = sorted(
+            (
+                v
+                for v in versions
+                if era_key(v) > era_key(newest) and not v.is_prerelease and not parsed.matches(v)
+            ),
+            key=era_key,
+        )
+        result[series] = str(later[0]) if later else None
+    return result
+
+
+def severity_of(raw: RawAdvisory, cvss: dict[str, CvssRow]) -> dict[str, Any] | None:
+    best: dict[str, Any] | None = None
+    for cve in raw.cves:
+        row = cvss.get(cve)
+        candidate: dict[str, Any] | None = None
+        if row is not None and row.score is not None:
+            candidate = {
+                "score": row.score,
+                "cve": cve,
+                "cvss_version": row.cvss_version,
+                "vector": row.vector,
+                "source": row.source,
+            }
+        elif cve in raw.embedded_scores:
+            score, version, vector = raw.embedded_scores[cve]
+            candidate = {
+                "score": score,
+                "cve": cve,
+                "cvss_version": version,
+                "vector": vector,
+                "source": "ossa (Red Hat Product Security)",
+            }
+        if (
+            candidate
+            and band_for(candidate["score"])
+            and (best is None or candidate["score"] > best["score"])
+        ):
+            best = candidate
+    if best is None:
+        return None
+    return {"band": band_for(best["score"]), **best}
+
+
+def build_advisories(sources: Sources, out_dir: Path, report: BuildReport, overlay: Path = OVERLAY) -> None:
+    ossa_files = sorted(sources.ossa.glob("OSSA-*.yaml"))
+    note_files = sorted(path for path in sources.notes.glob("OSSN-*") if path.name[5:].isdigit())
+    if not ossa_files:
+        raise InputError(
+            sources.ossa, "", "no OSSA-*.yaml files: point --ossa at openstack/ossa's ossa/ folder"
+        )
+    if not note_files:
+        raise InputError(
+            sources.notes, "", "no OSSN-NNNN files: point --notes at security-doc's security-notes/"
+        )
+    raws = [read_ossa(path) for path in ossa_files] + [read_ossn(path) for path in note_files]
+    cvss = read_cvss(sources.cvss)
+    fixes, rules = load_overlay(overlay)
+    known = {raw.id for raw in raws}
+    for advisory_id in sorted((set(fixes) | set(rules)) - known):
+        report.problems.append(
+            f"{overlay.name}: {advisory_id}: no such advisory in the inputs (stale overlay entry)"
+        )
+
+    entries = []
+    wanted_products: set[str] = set()
+    for raw in raws:
+        applied = apply_fix(raw, fixes[raw.id]) if raw.id in fixes else []
+        report.counts["fixed up"] += bool(applied)
+        historic = (
+            raw.kind == "ossa"
+            and raw.disclosed is not None
+            and raw.disclosed < MACHINE_READABLE_SINCE
+            and raw.id not in fixes
+        )
+        machine_readable = raw.structured and not historic
+        products = []
+        for product in raw.products if machine_readable else []:
+            try:
+                parsed = parse_range(product.version)
+            except RangeSyntaxError as exc:
+                report.problems.append(f"{raw.source_file}: {product.name}: {exc}")
+                continue
+            problem = suspicious(parsed)
+            if problem:
+                report.problems.append(
+                    f"{raw.source_file}: {product.name}: {problem}; repair it in the overlay"
+                )
+                continue
+            key = product_key(product.name)
+            wanted_products.add(key)
+            products.append((key, product, parsed))
+        entries.append((raw, applied, historic, machine_readable, products))
+        report.counts[raw.kind] += 1
+        report.counts["historic"] += historic
+        report.counts["machine-readable"] += machine_readable and bool(products)
+        report.counts["prose notes"] += raw.kind == "ossn" and not machine_readable
+
+    present: dict[str, set[str]] = {}
+    released = read_deliverable_versions(sources.releases, wanted_products | CORE_SERVICES, present)
+    series_order = [
+        series.name
+        for series in parse_series_status(sources.releases / "data" / "series_status.yaml").ordered
+    ]
+    advisories = []
+    for raw, applied, historic, machine_readable, products in entries:
+        severity = severity_of(raw, cvss)
+        report.counts["scored" if severity else "unscored"] += 1
+        advisory_rules = []
+        for rule in rules.get(raw.id, []):
+            if "same_as" in rule:
+                original = next((r for r in rules.get(rule["same_as"], []) if r["id"] == rule["id"]), None)
+                if original is None:
+                    report.problems.append(
+                        f"{overlay.name}: {raw.id}: same_as {rule['same_as']} has no rule {rule['id']}"
+                    )
+                    continue
+                rule = {**original, **{k: v for k, v in rule.items() if k != "same_as"}}
+            try:
+                advisory_rules.append(Rule.from_json(raw.id, rule).to_json())
+            except (RuleError, KeyError) as exc:
+                report.problems.append(f"{overlay.name}: {raw.id}: {exc}")
+        report.counts["rules"] += len(advisory_rules)
+        advisories.append(
+            {
+                "id": raw.id,
+                "kind": raw.kind,
+                "title": raw.title,
+                "url": raw.url,
+                "disclosed": raw.disclosed.isoformat() if raw.disclosed else None,
+                "disclosed_by": None
+                if raw.disclosed or not sources.notes_as_of
+                else sources.notes_as_of.isoformat(),
+                "historic": historic,
+                "machine_readable": machine_readable,
+                "cves": raw.cves,
+                "severity": severity,
+                "products": [
+                    {
+                        "product": key,
+                        "name": product.name,
+                        "qualifier": product.qualifier,
+                        "range": str(parsed),
+                        "series": series_fixes(parsed, released.get(key, [])),
+                    }
+                    for key, product, parsed in products
+                ],
+                "fix_branches": raw.fix_branches,
+                "revisions": raw.revisions,
+                "overlay": applied,
+                "rules": advisory_rules,
+            }
+        )
+    advisories.sort(key=lambda entry: (entry["kind"], entry["id"]))
+    write_json(
+        out_dir / "advisories.json",
+        {
+            "attribution": {
+                "ossa": {
+                    "source": "openstack/ossa",
+                    "url": "https://security.openstack.org",
+                    "license": "CC BY 3.0",
+                    "credit": "OpenStack Vulnerability Management Team; facts only, see each advisory's url",
+                    "input_sha256": tree_sha256(ossa_files),
+                },
+                "ossn": {
+                    "source": "openstack/security-doc security-notes",
+                    "url": "https://wiki.openstack.org/wiki/Security_Notes",
+                    "license": "Apache-2.0 / CC BY 3.0",
+                    "input_sha256": tree_sha256(note_files),
+                    "published_by": sources.notes_as_of.isoformat() if sources.notes_as_of else None,
+                },
+                "cvss": {
+                    "source": "openstack-cvss.csv (NVD, CVE records, CISA ADP; see its source_ref per CVE)",
+                    "notice": NVD_NOTICE,
+                    "input_sha256": sha256(sources.cvss),
+                },
+                "overlay": {
+                    "source": "src/patchcheck/knowledge/overlay.yaml",
+                    "input_sha256": sha256(overlay),
+                },
+            },
+            "advisories": advisories,
+        },
+    )
+    write_json(
+        out_dir / "releases.json",
+        {
+            "attribution": {
+                "source": "openstack/releases deliverables/<series>/<name>.yaml",
+                "url": "https://opendev.org/openstack/releases",
+                "license": "Apache-2.0",
+            },
+            "products": {
+                key: [[str(version), series] for version, series in versions]
+                for key, versions in sorted(released.items())
+            },
+            "next_major": {
+                key: inferred
+                for key, versions in sorted(released.items())
+                if (inferred := next_major(versions, present.get(key, set()), series_order))
+            },
+        },
+    )
+
+
+def next_major(versions: list[tuple[Version, str]], present: set[str], order: list[str]) -> list[str] | None:
+    """For a service with one major version per series (nova 33 = gazpacho), the series of the next major.
+
+    Releases after the snapshot (nova 34.0.0, Hibiscus) are then still placed: only when the last
+    four series each released exactly one major, one above the previous, and the next series already
+    has a deliverable file for the product. Returns ``[major, series]`` or None.
+    """
+    majors: dict[str, set[int]] = {}
+    for version, series in versions:
+        if version.release[0] < 2000:
+            majors.setdefault(series, set()).add(version.release[0])
+    known = [name for name in order if name in majors]
+    recent = known[-4:]
+    if len(recent) < 4 or any(len(majors[name]) != 1 for name in recent):
+        return None
+    numbers = [next(iter(majors[name])) for name in recent]
+    if any(b != a + 1 for a, b in itertools.pairwise(numbers)):
+        return None
+    following = order[order.index(recent[-1]) + 1] if order.index(recent[-1]) + 1 < len(order) else None
+    if following is None or following not in present:
+        return None
+    return [str(numbers[-1] + 1), following]
+
+
+def build_index(sources: Sources, out_dir: Path = DATA_DIR, overlay: Path = OVERLAY) -> BuildReport:
+    """Build every shipped knowledge file; the report has counts and the problems found."""
+    report = BuildReport()
+    build_series(sources, out_dir, report)
+    build_advisories(sources, out_dir, report, overlay)
+    return report

@@ -1,0 +1,200 @@
+"""The advisory index: every OSSA and OSSN as checkable facts.
+
+Built by ``patchcheck index build`` (knowledge/build.py) into
+``data/advisories.json``; read here. Each advisory has its products with a
+parsed range, the first fixed release per release series (or the explicit
+statement that a series has no fixed release), its CVEs and severity, its
+disclosure date, and the configuration rules from the overlay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from patchcheck.knowledge.ranges import VersionRange, parse_range
+from patchcheck.knowledge.rules import Rule
+from patchcheck.knowledge.severity import DEFAULT_UNSCORED_BAND, Severity, deadline
+from patchcheck.knowledge.sources import product_key
+from patchcheck.knowledge.versions import Match, RangeMatch, match_upstream
+
+
+@dataclass(frozen=True)
+class SeriesFix:
+    """How one release series stands with respect to an advisory's product."""
+
+    series: str
+    fixed_in: str | None
+    """First release of the series outside the range; None: no fixed release exists (git only)."""
+
+
+@dataclass(frozen=True)
+class AffectedProduct:
+    key: str
+    name: str
+    qualifier: str | None
+    range: VersionRange
+    series: tuple[SeriesFix, ...]
+
+    def match(self, version: str) -> RangeMatch:
+        return match_upstream(version, self.range)
+
+    def series_fix(self, series: str) -> SeriesFix | None:
+        return next((fix for fix in self.series if fix.series == series), None)
+
+
+@dataclass(frozen=True)
+class Advisory:
+    id: str
+    kind: str
+    title: str
+    url: str
+    disclosed: dt.date | None
+    disclosed_by: dt.date | None
+    historic: bool
+    machine_readable: bool
+    cves: tuple[str, ...]
+    severity: Severity | None
+    products: tuple[AffectedProduct, ...]
+    fix_branches: tuple[str, ...]
+    overlay: tuple[str, ...]
+    rules: tuple[Rule, ...]
+
+    @property
+    def checkable(self) -> bool:
+        return self.machine_readable and not self.historic and bool(self.products)
+
+    def band(self, unscored: str = DEFAULT_UNSCORED_BAND) -> str:
+        return self.severity.band if self.severity else unscored
+
+    @property
+    def disclosure(self) -> dt.date | None:
+        """The disclosure day, or for a note without one the latest day it can have been."""
+        return self.disclosed or self.disclosed_by
+
+    def deadline(self, unscored: str = DEFAULT_UNSCORED_BAND) -> dt.datetime | None:
+        day = self.disclosure
+        return deadline(day, self.band(unscored)) if day else None
+
+    def product(self, key: str) -> AffectedProduct | None:
+        key = product_key(key)
+        return next((product for product in self.products if product.key == key), None)
+
+    def rules_of(self, kind: str, product: str | None = None) -> list[Rule]:
+        return [
+            rule for rule in self.rules if rule.kind == kind and (product is None or rule.concerns(product))
+        ]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One advisory that matches a product version, with the reason."""
+
+    advisory: Advisory
+    product: AffectedProduct
+    match: RangeMatch
+
+
+class AdvisoryIndex:
+    def __init__(
+        self,
+        advisories: list[Advisory],
+        releases: dict[str, list[tuple[str, str]]],
+        attribution: dict[str, Any],
+        next_major: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
+        self.advisories = advisories
+        self.by_id = {advisory.id: advisory for advisory in advisories}
+        self.releases = releases
+        self.next_major = next_major or {}
+        self.attribution = attribution
+        self.by_product: dict[str, list[Advisory]] = {}
+        for advisory in advisories:
+            if advisory.checkable:
+                for product in advisory.products:
+                    self.by_product.setdefault(product.key, []).append(advisory)
+
+    def affecting(self, product: str, version: str) -> list[Finding]:
+        """Advisories whose range contains (or may contain) this upstream version."""
+        key = product_key(product)
+        findings = []
+        for advisory in self.by_product.get(key, []):
+            affected = advisory.product(key)
+            assert affected is not None
+            result = affected.match(version)
+            if result.match is not Match.NOT_AFFECTED:
+                findings.append(Finding(advisory, affected, result))
+        return findings
+
+    def series_of(self, product: str, version: str) -> str | None:
+        """The series a release belongs to; for an unreleased version, that of the nearest release below."""
+        try:
+            wanted = Version(version)
+        except InvalidVersion:
+            return None
+        candidates = self.releases.get(product_key(product), [])
+        best: tuple[Version, str] | None = None
+        for text, series in candidates:
+            released = Version(text)
+            if released == wanted:
+                return series
+            if (
+                released <= wanted
+                and released.release[:1] == wanted.release[:1]
+                and (best is None or released > best[0])
+            ):
+                best = (released, series)
+        if best:
+            return best[1]
+        inferred = self.next_major.get(product_key(product))
+        if inferred and str(wanted.release[0]) == inferred[0]:
+            return inferred[1]
+        return None
+
+
+def advisory_from_json(entry: dict[str, Any]) -> Advisory:
+    severity = entry.get("severity")
+    return Advisory(
+        id=entry["id"],
+        kind=entry["kind"],
+        title=entry["title"],
+        url=entry["url"],
+        disclosed=dt.date.fromisoformat(entry["disclosed"]) if entry.get("disclosed") else None,
+        disclosed_by=dt.date.fromisoformat(entry["disclosed_by"]) if entry.get("disclosed_by") else None,
+        historic=entry["historic"],
+        machine_readable=entry["machine_readable"],
+        cves=tuple(entry["cves"]),
+        severity=Severity(**severity) if severity else None,
+        products=tuple(
+            AffectedProduct(
+                key=product["product"],
+                name=product["name"],
+                qualifier=product.get("qualifier"),
+                range=parse_range(product["range"]),
+                series=tuple(SeriesFix(series, fixed) for series, fixed in product["series"].items()),
+            )
+            for product in entry["products"]
+        ),
+        fix_branches=tuple(entry.get("fix_branches", ())),
+        overlay=tuple(entry.get("overlay", ())),
+        rules=tuple(Rule.from_json(entry["id"], rule) for rule in entry.get("rules", ())),
+    )
+
+
+@cache
+def shipped_index() -> AdvisoryIndex:
+    data = resources.files("patchcheck").joinpath("data")
+    document = json.loads(data.joinpath("advisories.json").read_text(encoding="utf-8"))
+    releases = json.loads(data.joinpath("releases.json").read_text(encoding="utf-8"))
+    return AdvisoryIndex(
+        [advisory_from_json(entry) for entry in document["advisories"]],
+        {key: [(pair[0], pair[1]) for pair in pairs] for key, pairs in releases["products"].items()},
+        document["attribution"],
+        {key: (pair[0], pair[1]) for key, pair in releases.get("next_major", {}).items()},
+    )

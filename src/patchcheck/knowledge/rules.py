@@ -1,0 +1,184 @@
+"""Configuration rules: preconditions, mitigations and requirements, evaluated on collected configuration.
+
+A rule's ``expr`` is a small boolean tree (see overlay.yaml for the syntax).
+Evaluation is three-valued: True, False, or None when the configuration it
+needs was not collected. None never turns into "not affected" or "mitigated":
+the judge treats it as unknown. Every evaluation returns the evidence it used
+(which file, section and option, and the value seen), so a verdict can show
+the configuration that decided it.
+
+The configuration view is ``{service: {file: {section: {option: value}}}}``,
+as the host collector returns it after redaction; a value is a string, or a
+list of strings for multi-valued options. Flat files (policy.yaml) use the
+section ``""``. Booleans follow oslo.config (true/yes/on/1, false/no/off/0,
+any case).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import jmespath
+
+Config = dict[str, dict[str, dict[str, dict[str, Any]]]]
+TESTS = ("is_true", "is_false", "equals", "not_equals", "contains", "not_contains", "is_set", "is_unset")
+KINDS = ("precondition", "mitigation", "requirement")
+TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+FALSE_WORDS = frozenset({"false", "no", "off", "0"})
+
+
+class RuleError(ValueError):
+    """A rule that cannot be evaluated as written (a bug in the overlay, found by its tests)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    advisory: str
+    id: str
+    kind: str
+    service: str
+    reason: str
+    expr: dict[str, Any]
+    products: tuple[str, ...] = ()
+
+    def concerns(self, product: str) -> bool:
+        return not self.products or product in self.products
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "service": self.service,
+            "reason": self.reason,
+            "products": list(self.products),
+            "expr": self.expr,
+        }
+
+    @classmethod
+    def from_json(cls, advisory: str, data: dict[str, Any]) -> Rule:
+        rule = cls(
+            advisory,
+            data["id"],
+            data["kind"],
+            data["service"],
+            data["reason"],
+            data["expr"],
+            tuple(data.get("products") or ()),
+        )
+        validate(rule.expr, f"{advisory} rule {rule.id}")
+        if rule.kind not in KINDS:
+            raise RuleError(f"{advisory} rule {rule.id}: kind must be one of {', '.join(KINDS)}")
+        return rule
+
+
+@dataclass
+class Evaluation:
+    value: bool | None
+    evidence: list[str] = field(default_factory=list)
+
+
+def validate(expr: Any, where: str) -> None:
+    """Refuse malformed expressions when the index is built, not when a cloud is judged."""
+    if not isinstance(expr, dict) or not expr:
+        raise RuleError(f"{where}: an expression is a mapping")
+    if "all" in expr or "any" in expr:
+        (key,) = [k for k in ("all", "any") if k in expr]
+        if not isinstance(expr[key], list) or not expr[key]:
+            raise RuleError(f"{where}: {key} needs a non-empty list")
+        for number, part in enumerate(expr[key]):
+            validate(part, f"{where}.{key}[{number}]")
+    elif "not" in expr:
+        validate(expr["not"], f"{where}.not")
+    elif "jmespath" in expr:
+        try:
+            jmespath.compile(expr["jmespath"])
+        except jmespath.exceptions.JMESPathError as exc:
+            raise RuleError(f"{where}: jmespath: {exc}") from None
+    else:
+        missing = [key for key in ("file", "section", "option") if key not in expr]
+        tests = [key for key in TESTS if key in expr]
+        if missing or len(tests) != 1:
+            raise RuleError(f"{where}: needs file, section, option and exactly one of {', '.join(TESTS)}")
+
+
+def as_bool(value: Any) -> bool | None:
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    return None
+
+
+def evaluate(expr: dict[str, Any], config: Config, service: str) -> Evaluation:
+    """Evaluate ``expr`` for ``service`` (the service whose configuration is read by default)."""
+    if "all" in expr or "any" in expr:
+        combine_all = "all" in expr
+        parts = [evaluate(part, config, service) for part in expr["all" if combine_all else "any"]]
+        evidence = [line for part in parts for line in part.evidence]
+        values = [part.value for part in parts]
+        if combine_all:
+            value = False if False in values else (None if None in values else True)
+        else:
+            value = True if True in values else (None if None in values else False)
+        return Evaluation(value, evidence)
+    if "not" in expr:
+        inner = evaluate(expr["not"], config, service)
+        return Evaluation(None if inner.value is None else not inner.value, inner.evidence)
+    owner = expr.get("service", service)
+    files = config.get(owner)
+    if "jmespath" in expr:
+        if files is None:
+            return Evaluation(None, [f"{owner}: configuration not collected"])
+        result = jmespath.search(expr["jmespath"], files)
+        value = result if isinstance(result, bool) else None
+        return Evaluation(value, [f"{owner}: {expr['jmespath']} -> {result!r}"])
+    filename = str(expr["file"]).replace("{service}", owner)
+    where = f"{owner} {filename} [{expr['section'] or '(top level)'}] {expr['option']}"
+    if files is None or filename not in files:
+        return Evaluation(None, [f"{where}: file not collected"])
+    section = files[filename].get(expr["section"], {})
+    present = expr["option"] in section
+    raw = section[expr["option"]] if present else expr.get("default")
+    shown = "(redacted)" if is_redacted(raw) else repr(raw)
+    evidence = [f"{where} = {shown}{'' if present else ' (unset, default)'}"]
+    return Evaluation(apply_test(expr, raw), evidence)
+
+
+def is_redacted(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value.get("redacted"))
+
+
+def apply_test(expr: dict[str, Any], raw: Any) -> bool | None:
+    if is_redacted(raw):
+        # A secret was redacted on the host: only its presence and the parts kept
+        # for judging (scheme, query) are evidence; anything else is unknown.
+        raw = None if raw.get("empty") else raw
+        if raw is not None and ("is_set" not in expr and "is_unset" not in expr):
+            visible = " ".join(str(raw.get(part, "")) for part in ("scheme", "query"))
+            if "contains" in expr and str(expr["contains"]) in visible:
+                return True
+            return None
+    if "is_set" in expr:
+        return (raw is not None) == bool(expr["is_set"])
+    if "is_unset" in expr:
+        return (raw is None) == bool(expr["is_unset"])
+    if raw is None:
+        # unset without a default: nothing equals or contains it, and it is not true
+        return "not_equals" in expr or "not_contains" in expr or "is_false" in expr
+    if "is_true" in expr or "is_false" in expr:
+        parsed = as_bool(raw)
+        if parsed is None:
+            return None  # a value oslo.config would reject: not evidence either way
+        return parsed if "is_true" in expr else not parsed
+    if "equals" in expr:
+        return str(raw).strip() == str(expr["equals"])
+    if "not_equals" in expr:
+        return str(raw).strip() != str(expr["not_equals"])
+    text = " ".join(map(str, raw)) if isinstance(raw, list) else str(raw)
+    if "contains" in expr:
+        return str(expr["contains"]) in text
+    if "not_contains" in expr:
+        return str(expr["not_contains"]) not in text
+    raise RuleError(f"no test in {expr!r}")

@@ -1,0 +1,285 @@
+"""Readers for the upstream inputs of the advisory index.
+
+- openstack/ossa ``ossa/OSSA-*.yaml``: one advisory per file.
+- openstack/security-doc ``security-notes/OSSN-*``: e-mail style Markdown; from
+  OSSN-0092 on (except 0093 and 0094) the "Affected Services / Software" section
+  lists ``- product: <range>`` lines in the OSSA grammar.
+- openstack/releases ``deliverables/<series>/<name>.yaml``: which version was
+  released in which series.
+- ``openstack-cvss.csv``: CVSS per CVE, with its source.
+
+These readers keep facts only (ids, dates, titles, version strings, CVE ids,
+links); advisory prose is never copied into the index.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from patchcheck.errors import InputError
+from patchcheck.knowledge.ranges import era_key
+
+try:
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - libyaml is in the PyYAML wheels
+    from yaml import SafeLoader  # type: ignore[assignment]
+
+CVE_ID = re.compile(r"CVE-\d{4}-(?:\d{4,}|pending)")
+OSSN_NUMBER = re.compile(r"OSSN-(\d{4})$")
+#: Notes that carry OSSA-style ranges (see the data README).
+STRUCTURED_NOTES_FROM = 95
+STRUCTURED_NOTES_ALSO = frozenset({92})
+
+
+#: PyPI distribution names whose openstack/releases deliverable has another name.
+DISTRIBUTION_ALIASES = {"openstack-placement": "placement"}
+#: Services whose release series the judge must know even when no advisory names them.
+CORE_SERVICES = frozenset(
+    {
+        "aodh",
+        "barbican",
+        "ceilometer",
+        "cinder",
+        "designate",
+        "glance",
+        "heat",
+        "horizon",
+        "ironic",
+        "keystone",
+        "magnum",
+        "manila",
+        "neutron",
+        "nova",
+        "octavia",
+        "placement",
+        "skyline-apiserver",
+        "skyline-console",
+        "swift",
+        "trove",
+        "zun",
+    }
+)
+
+
+def product_key(name: str) -> str:
+    """PEP 503 name, so that ``glance_store``, ``Glance-Store`` and ``glance-store`` meet;
+    PyPI names are mapped to deliverable names (``openstack-placement`` -> ``placement``)."""
+    key = canonicalize_name(name.strip())
+    return DISTRIBUTION_ALIASES.get(key, key)
+
+
+@dataclass
+class RawProduct:
+    """A product line as upstream wrote it."""
+
+    name: str
+    version: str
+    qualifier: str | None = None
+
+
+@dataclass
+class RawAdvisory:
+    """An OSSA or OSSN before fix-ups: what the upstream file says."""
+
+    id: str
+    kind: str
+    title: str
+    url: str
+    disclosed: dt.date | None
+    products: list[RawProduct]
+    cves: list[str]
+    embedded_scores: dict[str, tuple[float, str, str]] = field(default_factory=dict)
+    fix_branches: list[str] = field(default_factory=list)
+    revisions: list[str] = field(default_factory=list)
+    structured: bool = True
+    source_file: str = ""
+
+
+def load_yaml(path: Path) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
+    except OSError as exc:
+        raise InputError(path, "", f"cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(path, f"line {mark.line + 1}" if mark else "", f"not YAML: {exc}") from None
+
+
+def read_ossa(path: Path) -> RawAdvisory:
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError(path, "", "an OSSA file is a mapping")
+    for key in ("id", "date", "title", "affected-products", "vulnerabilities"):
+        if key not in data:
+            raise InputError(path, key, "missing")
+    disclosed = data["date"]
+    if not isinstance(disclosed, dt.date):
+        try:
+            disclosed = dt.date.fromisoformat(str(disclosed))
+        except ValueError:
+            raise InputError(path, "date", f"not a date: {disclosed!r}") from None
+    products = []
+    for number, entry in enumerate(data["affected-products"] or []):
+        if not isinstance(entry, dict) or "product" not in entry or "version" not in entry:
+            raise InputError(path, f"affected-products[{number}]", "needs product and version")
+        products.append(RawProduct(str(entry["product"]), str(entry["version"])))
+    cves: list[str] = []
+    scores: dict[str, tuple[float, str, str]] = {}
+    for entry in data["vulnerabilities"] or []:
+        text = str(entry.get("cve-id", "")) if isinstance(entry, dict) else ""
+        found = CVE_ID.findall(text)
+        cves.extend(cve for cve in found if cve not in cves)
+        assessment = (
+            (entry.get("impact-assessment") or {}).get("assessment") if isinstance(entry, dict) else None
+        )
+        if found and isinstance(assessment, dict) and assessment.get("score") is not None:
+            kind = str(assessment.get("type", ""))
+            version = "2.0" if kind.upper() == "CVSS2" else kind
+            scores[found[0]] = (float(assessment["score"]), version, str(assessment.get("detail", "")))
+    branches = [str(branch).strip() for branch in (data.get("reviews") or {}) if branch]
+    revisions = [str(line).strip() for line in (data.get("errata_history") or [])]
+    return RawAdvisory(
+        id=str(data["id"]),
+        kind="ossa",
+        title=" ".join(str(data["title"]).split()),
+        url=f"https://security.openstack.org/ossa/{data['id']}.html",
+        disclosed=disclosed,
+        products=products,
+        cves=cves,
+        embedded_scores=scores,
+        fix_branches=branches,
+        revisions=revisions,
+        source_file=path.name,
+    )
+
+
+def note_sections(text: str) -> dict[str, list[str]]:
+    sections: dict[str, list[str]] = {}
+    current = ""
+    for line in text.splitlines():
+        heading = re.match(r"^###\s*(.+?)\s*###\s*$", line)
+        if heading:
+            current = heading.group(1).strip().lower()
+            sections[current] = []
+        elif current:
+            sections[current].append(line)
+    return sections
+
+
+def read_ossn(path: Path) -> RawAdvisory:
+    number_match = OSSN_NUMBER.search(path.name)
+    if not number_match:
+        raise InputError(path, "", "not an OSSN file name (OSSN-NNNN)")
+    number = int(number_match.group(1))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, "", f"cannot read: {exc}") from None
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    title = re.sub(r"^[=\s]*(OSSN-\d{4}:\s*)?", "", first).strip(" =")
+    structured = number >= STRUCTURED_NOTES_FROM or number in STRUCTURED_NOTES_ALSO
+    products: list[RawProduct] = []
+    if structured:
+        for line in note_sections(text).get("affected services / software", []):
+            bullet = re.match(
+                r"^- (?P<name>[^:]+?)\s*(?:\((?P<qualifier>[^)]*)\))?\s*:\s*(?P<range>.+)$", line
+            )
+            if bullet:
+                products.append(
+                    RawProduct(bullet.group("name"), bullet.group("range").strip(), bullet.group("qualifier"))
+                )
+    cves = []
+    for cve in CVE_ID.findall(text):
+        if cve not in cves:
+            cves.append(cve)
+    note_id = f"OSSN-{number:04d}"
+    return RawAdvisory(
+        id=note_id,
+        kind="ossn",
+        title=title,
+        url=f"https://wiki.openstack.org/wiki/OSSN/{note_id}",
+        disclosed=None,
+        products=products,
+        cves=cves,
+        structured=structured,
+        source_file=path.name,
+    )
+
+
+@dataclass(frozen=True)
+class CvssRow:
+    cve: str
+    cvss_version: str
+    score: float | None
+    vector: str
+    source: str
+    source_ref: str
+
+
+def read_cvss(path: Path) -> dict[str, CvssRow]:
+    rows: dict[str, CvssRow] = {}
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(path, "", f"cannot read: {exc}") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        expected = {"cve", "cvss_version", "base_score", "vector", "source", "source_ref"}
+        if not expected <= set(reader.fieldnames or ()):
+            raise InputError(path, "line 1", f"needs columns {', '.join(sorted(expected))}")
+        for line_number, row in enumerate(reader, start=2):
+            try:
+                score = float(row["base_score"]) if row["base_score"].strip() else None
+            except ValueError:
+                raise InputError(path, f"line {line_number}", f"base_score {row['base_score']!r}") from None
+            rows[row["cve"].strip()] = CvssRow(
+                row["cve"].strip(),
+                row["cvss_version"].strip(),
+                score,
+                row["vector"].strip(),
+                row["source"].strip(),
+                row["source_ref"].strip(),
+            )
+    return rows
+
+
+def read_deliverable_versions(
+    releases: Path, wanted: set[str], present: dict[str, set[str]] | None = None
+) -> dict[str, list[tuple[Version, str]]]:
+    """product key -> [(version, series)] for the wanted products, from every series' deliverables.
+
+    ``present`` (if given) receives, per product, every series that has a deliverable file for it,
+    including a series in development that has released nothing yet.
+    """
+    root = releases / "deliverables"
+    if not root.is_dir():
+        raise InputError(root, "", "missing: point --releases at a checkout of openstack/releases")
+    result: dict[str, list[tuple[Version, str]]] = {}
+    for series_dir in sorted(root.iterdir()):
+        if not series_dir.is_dir() or series_dir.name.startswith("_"):
+            continue
+        for path in series_dir.glob("*.yaml"):
+            key = product_key(path.stem)
+            if key not in wanted:
+                continue
+            if present is not None:
+                present.setdefault(key, set()).add(series_dir.name)
+            data = load_yaml(path) or {}
+            for release in data.get("releases") or []:
+                try:
+                    version = Version(str(release["version"]))
+                except (InvalidVersion, KeyError, TypeError):
+                    continue
+                result.setdefault(key, []).append((version, series_dir.name))
+    for versions in result.values():
+        versions.sort(key=lambda pair: (era_key(pair[0]), pair[1]))
+    return result
