@@ -135,3 +135,40 @@ def test_a_check_without_testcase_marker_is_refused(tmp_path: Path) -> None:
     judged = judge(tmp_path, hibiscus_document(), "--compliance-dir", str(layer))
     assert judged.returncode == 70
     assert "must carry @pytest.mark.scs_testcase" in judged.stdout + judged.stderr
+
+
+def test_advisories_affecting_explains_each_match() -> None:
+    result = patchcheck("advisories", "affecting", "nova", "29.0.1", "--date", "2026-11-23")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "nova 29.0.1: series caracal (unmaintained on 2026-11-23); 4 advisories apply"
+    assert any(
+        line.startswith("  OSSA-2024-002 [affected] medium, overdue since 2024-08-23") for line in lines
+    )
+    assert any("only if nova-flat-image-backend" in line for line in lines)
+
+
+def test_advisories_show_and_an_unknown_id() -> None:
+    shown = patchcheck("advisories", "show", "ossa-2025-001")
+    assert shown.returncode == 0
+    assert "caracal      fixed in 24.1.4" in shown.stdout
+    missing = patchcheck("advisories", "show", "OSSA-1999-001")
+    assert missing.returncode == 4
+    assert missing.stderr == "patchcheck: error: advisories: OSSA-1999-001: no such advisory in the index\n"
+
+
+def test_index_build_with_a_problem_replaces_nothing(tmp_path: Path) -> None:
+    shared = Path(__file__).resolve().parents[3] / "shared" / "data"
+    ossa = tmp_path / "ossa"
+    ossa.mkdir()
+    for source in sorted((shared / "ossa" / "ossa").glob("OSSA-2026-*.yaml")):
+        (ossa / source.name).write_text(source.read_text())
+    (ossa / "OSSA-2026-099.yaml").write_text(
+        "date: 2026-06-01\nid: OSSA-2026-099\ntitle: t\ndescription: d\n"
+        "affected-products:\n  - product: nova\n    version: 'all of them'\nvulnerabilities: []\n"
+    )
+    out = tmp_path / "out"
+    result = patchcheck("index", "build", "--data", shared, "--ossa", ossa, "--out", out)
+    assert result.returncode == 4
+    assert "OSSA-2026-099.yaml: nova: version 'all' has no operator" in result.stderr
+    assert not out.exists()
