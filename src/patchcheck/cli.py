@@ -43,11 +43,13 @@ def cmd_judge(args: argparse.Namespace) -> int:
     """Run the compliance layer (tests/compliance) with pytest on the facts."""
     import pytest
 
-    from patchcheck.facts import load_facts
+    from patchcheck.facts import HostFacts, load_facts
+    from patchcheck.judge.testcases import tests_pattern
     from patchcheck.judge.verdicts import load_verdicts
 
+    kinds = set()
     for path in args.facts:  # validate first: bad input stops here with one line
-        load_facts(path)
+        kinds.add("host" if isinstance(load_facts(path), HostFacts) else "tenant")
     if not (args.compliance_dir / "pytest.ini").exists():
         raise InputError(args.compliance_dir, "", "no compliance layer here (expected pytest.ini)")
     pytest_args = [
@@ -63,6 +65,10 @@ def cmd_judge(args: argparse.Namespace) -> int:
         "-rN",
         "--verdicts",
         str(args.verdicts),
+        "--tests",
+        args.tests or tests_pattern(kinds),
+        "--unscored-severity",
+        args.unscored_severity,
         *[arg for path in args.facts for arg in ("--facts", str(path))],
         str(args.compliance_dir),
     ]
@@ -127,6 +133,11 @@ def cmd_advisories(args: argparse.Namespace) -> int:
     from patchcheck.knowledge.series import shipped_series
 
     index = shipped_index()
+    if args.action == "products":
+        from patchcheck.knowledge.sources import CORE_SERVICES
+
+        print("\n".join(sorted(set(index.by_product) | set(index.releases) | CORE_SERVICES)))
+        return ExitCode.PASS
     if args.action == "list":
         for advisory in index.advisories:
             if args.product and not advisory.product(args.product):
@@ -255,6 +266,17 @@ def build_parser() -> argparse.ArgumentParser:
     judge.add_argument("--verdicts", type=Path, required=True, help="where to write the verdicts file")
     judge.add_argument("--reference-date", type=parse_day, help="judge as of this day (default: today, UTC)")
     judge.add_argument("--scope", type=Path, help="SCS scope file (default: the shipped one)")
+    judge.add_argument(
+        "--tests",
+        help="regular expression of testcase ids to report "
+        "(default: those the given kinds of facts can decide)",
+    )
+    judge.add_argument(
+        "--unscored-severity",
+        choices=["critical", "high", "medium", "low"],
+        default="high",
+        help="band for advisories without a CVSS score (default: high)",
+    )
     judge.add_argument("--compliance-dir", type=Path, default=COMPLIANCE_DIR, help=argparse.SUPPRESS)
     judge.set_defaults(func=cmd_judge)
 
@@ -280,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = actions.add_parser("list", help="checkable advisories (--all: every one)")
     listing.add_argument("--product")
     listing.add_argument("--all", action="store_true")
+    actions.add_parser("products", help="every product the index knows (what the host collector reports)")
     show = actions.add_parser("show", help="one advisory")
     show.add_argument("id")
     affecting = actions.add_parser("affecting", help="what affects PRODUCT at VERSION, and why")

@@ -7,6 +7,6 @@ cannot slip through as evidence.
 """
 
 from patchcheck.facts.load import load_facts
-from patchcheck.facts.model import Endpoint, TenantFacts, VersionInfo
+from patchcheck.facts.model import Component, Endpoint, HostFacts, TenantFacts, VersionInfo
 
-__all__ = ["Endpoint", "TenantFacts", "VersionInfo", "load_facts"]
+__all__ = ["Component", "Endpoint", "HostFacts", "TenantFacts", "VersionInfo", "load_facts"]

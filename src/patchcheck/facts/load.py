@@ -11,10 +11,10 @@ from typing import Any
 import jsonschema
 
 from patchcheck.errors import InputError
-from patchcheck.facts.model import TenantFacts
+from patchcheck.facts.model import HostFacts, TenantFacts
 
 #: (kind, schema_version) -> schema file shipped in facts/schema/.
-SCHEMAS = {("tenant", 1): "tenant-facts-v1.schema.json"}
+SCHEMAS = {("tenant", 1): "tenant-facts-v1.schema.json", ("host", 1): "host-facts-v1.schema.json"}
 
 
 @cache
@@ -46,7 +46,7 @@ def read_json(path: Path) -> Any:
         raise InputError(path, f"line {exc.lineno} column {exc.colno}", f"not JSON: {exc.msg}") from None
 
 
-def load_facts(path: Path) -> TenantFacts:
+def load_facts(path: Path) -> TenantFacts | HostFacts:
     """Load one facts file, validated against the schema its header names."""
     document = read_json(path)
     if not isinstance(document, dict):
@@ -63,4 +63,6 @@ def load_facts(path: Path) -> TenantFacts:
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:
         raise InputError(path, json_path(error.absolute_path), error.message)
+    if kind == "host":
+        return HostFacts.from_document(str(path), document)
     return TenantFacts.from_document(str(path), document)

@@ -85,3 +85,148 @@ class TenantFacts:
             errors=tuple(document["errors"]),
             raw=document,
         )
+
+
+@dataclass(frozen=True)
+class Component:
+    """One installed piece of OpenStack on a host: a product at a version, and where it was found."""
+
+    product: str
+    version: str
+    upstream: str
+    source: str
+    """dpkg, rpm, openstack-ansible, kolla, venv, system, or container:<name>."""
+    where: str
+    service: str | None
+    changelog_cves: tuple[str, ...] | None = None
+    git_sha: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.product} {self.version} ({self.source} {self.where})"
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    service: str
+    path: str
+    folder: str
+    name: str
+    owner: str
+    group: str
+    mode: str
+    readable: bool
+    sections: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    """What the host collector read on one host (or why it could not)."""
+
+    path: str
+    host: str
+    collected_at: str
+    reachable: bool
+    failure: str | None
+    components: tuple[Component, ...]
+    config: tuple[ConfigFile, ...]
+    errors: tuple[str, ...]
+    raw: dict[str, Any]
+
+    @property
+    def complete(self) -> bool:
+        return self.reachable and not self.errors
+
+    def config_folders(self, service: str) -> list[str]:
+        return sorted({c.folder for c in self.config if c.service == service})
+
+    def config_view(self, service: str, folder: str | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+        """``{service: {file name: sections}}``: ``folder`` for ``service``, the first folder for others."""
+        view: dict[str, dict[str, dict[str, Any]]] = {}
+        for config_file in sorted(self.config, key=lambda c: c.path):
+            if not config_file.readable:
+                continue
+            chosen = folder if config_file.service == service and folder else None
+            first = self.config_folders(config_file.service)[0]
+            if config_file.folder != (chosen or first):
+                continue
+            view.setdefault(config_file.service, {})[config_file.name] = config_file.sections
+        return view
+
+    @classmethod
+    def from_document(cls, path: str, document: dict[str, Any]) -> HostFacts:
+        from patchcheck.knowledge.versions import debian_upstream, rpm_upstream
+
+        components: list[Component] = []
+        packaged = set()
+        grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        for package in document["packages"]:
+            grouped.setdefault((package["manager"], package["source"], package["version"]), []).append(
+                package
+            )
+        for (manager, _source, version), packages in sorted(grouped.items()):
+            upstream = debian_upstream(version) if manager == "dpkg" else rpm_upstream(version)
+            cves = [p["changelog_cves"] for p in packages if p["changelog_cves"] is not None]
+            product = packages[0]["product"]
+            packaged.add(product)
+            components.append(
+                Component(
+                    product=product,
+                    version=version,
+                    upstream=upstream,
+                    source=manager,
+                    where=", ".join(sorted(p["name"] for p in packages)),
+                    service=None,
+                    changelog_cves=tuple(sorted(set().union(*cves))) if cves else None,
+                )
+            )
+        environments = [(env, env["kind"]) for env in document["python"]]
+        environments += [
+            (env, f"container:{c['name']}") for c in document["containers"] for env in c["python"]
+        ]
+        for environment, source in environments:
+            for dist in environment["distributions"]:
+                if environment.get("managed_by") and dist["product"] in packaged:
+                    continue  # the distribution package above already stands for it, with its changelog
+                if not dist.get("version"):
+                    continue
+                service = environment.get("service") or (
+                    source.split(":", 1)[1].split("_")[0] if source.startswith("container:") else None
+                )
+                components.append(
+                    Component(
+                        product=dist["product"],
+                        version=dist["version"],
+                        upstream=dist["version"],
+                        source=source,
+                        where=environment["path"],
+                        service=service,
+                        git_sha=dist.get("git_sha"),
+                    )
+                )
+        config = tuple(
+            ConfigFile(
+                service=service,
+                path=record["path"],
+                folder=record["folder"],
+                name=record["name"],
+                owner=record["owner"],
+                group=record["group"],
+                mode=record["mode"],
+                readable=record["readable"],
+                sections=record["sections"],
+            )
+            for service, files in sorted(document["config"].items())
+            for record in files.values()
+        )
+        return cls(
+            path=path,
+            host=document["host"],
+            collected_at=document["collected_at"],
+            reachable=document["reachable"],
+            failure=document.get("failure"),
+            components=tuple(components),
+            config=config,
+            errors=tuple(document["errors"]),
+            raw=document,
+        )

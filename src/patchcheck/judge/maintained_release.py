@@ -1,4 +1,9 @@
-"""scs-0124-maintained-release, tenant view: every API service runs a maintained series.
+"""scs-0124-maintained-release: every OpenStack service runs a maintained release series.
+
+Operator view (``judge_host_release``): the installed version of each service on each
+host names its series through openstack/releases' deliverables.
+
+Tenant view (``judge_tenant_release``):
 
 The tenant sees only maximum microversions (see knowledge.api_series). Each
 service that reveals its series is judged on its own candidates, narrowed by the
@@ -14,8 +19,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from patchcheck.facts import Endpoint, TenantFacts
+from patchcheck.facts import Endpoint, HostFacts, TenantFacts
 from patchcheck.judge.verdict import Finding, Result
+from patchcheck.knowledge.advisories import AdvisoryIndex
 from patchcheck.knowledge.api_series import (
     MAX_MICROVERSION,
     PROJECT_OF,
@@ -25,6 +31,7 @@ from patchcheck.knowledge.api_series import (
     parse_microversion,
 )
 from patchcheck.knowledge.series import MAINTAINED, UNSUPPORTED, SeriesTable
+from patchcheck.knowledge.sources import CORE_SERVICES
 
 TESTCASE = "scs-0124-maintained-release"
 
@@ -150,6 +157,55 @@ def judge_tenant_release(facts: TenantFacts, table: SeriesTable, day: dt.date) -
                 subject,
                 result,
                 f"{subject} {verb} on {day.isoformat()}: {estimate.basis} -> {series_text}{narrowed}",
+                evidence,
+            )
+        )
+    return findings
+
+
+def judge_host_release(
+    facts: HostFacts, index: AdvisoryIndex, table: SeriesTable, day: dt.date
+) -> list[Finding]:
+    """Every OpenStack service installed on a host runs a maintained series (from its installed version)."""
+    if not facts.reachable:
+        return [Finding(TESTCASE, facts.host, Result.ABORT, f"{facts.host}: not gathered ({facts.failure})")]
+    findings = []
+    seen: set[tuple[str, str, str]] = set()
+    for component in facts.components:
+        if component.product not in CORE_SERVICES:
+            continue
+        key = (component.product, component.upstream, component.source)
+        if key in seen:
+            continue
+        seen.add(key)
+        subject = f"{facts.host} {component.product} {component.version}"
+        series = index.series_of(component.product, component.upstream)
+        evidence = {
+            "host": facts.host,
+            "product": component.product,
+            "version": component.version,
+            "where": component.where,
+            "series": series,
+        }
+        if series is None or series not in table.by_name:
+            findings.append(
+                Finding(
+                    TESTCASE,
+                    subject,
+                    Result.ABORT,
+                    f"{facts.host}: {component.label}: release series unknown",
+                    evidence,
+                )
+            )
+            continue
+        status = table[series].status_on(day)
+        result = judge_statuses((series,), table, day)
+        findings.append(
+            Finding(
+                TESTCASE,
+                subject,
+                result,
+                f"{facts.host}: {component.label} is {table[series].title}, {status} on {day}",
                 evidence,
             )
         )

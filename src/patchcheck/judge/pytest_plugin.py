@@ -10,6 +10,7 @@ testcase of the scope is written, with no items ABORT.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,15 @@ import pytest
 
 from patchcheck import __version__
 from patchcheck.errors import InputError
-from patchcheck.facts import TenantFacts, load_facts
+from patchcheck.facts import HostFacts, TenantFacts, load_facts
 from patchcheck.judge.verdict import AbortCheck, Finding, Result
 from patchcheck.judge.verdicts import Item, TestcaseVerdict, Verdicts
 from patchcheck.scope import load_scope
 
 MARKER = "scs_testcase"
+NOT_APPLICABLE = "patchcheck_not_applicable"
 #: Where the compliance layer's conftest leaves the facts it loaded: (path, facts or the load error).
-LOADED_FACTS = pytest.StashKey[list[tuple[Path, "TenantFacts | InputError"]]]()
+LOADED_FACTS = pytest.StashKey[list[tuple[Path, "TenantFacts | HostFacts | InputError"]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,11 +36,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--reference-date", default=None, help="judge as of this day (YYYY-MM-DD); default today")
     group.addoption("--verdicts", type=Path, default=None, help="write the verdicts file here")
     group.addoption("--scope", type=Path, default=None, help="SCS scope file (default: the shipped one)")
+    group.addoption("--tests", default=None, help="regular expression: report only the testcases it matches")
+    group.addoption("--unscored-severity", default="high", help="band for advisories without a CVSS score")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(id): the SCS testcase this check contributes to")
-    loaded: list[tuple[Path, TenantFacts | InputError]] = []
+    config.addinivalue_line("markers", f"{NOT_APPLICABLE}: no finding to check here (deselected)")
+    loaded: list[tuple[Path, TenantFacts | HostFacts | InputError]] = []
     for path in config.getoption("--facts"):
         try:
             loaded.append((path, load_facts(path)))
@@ -48,7 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(VerdictRecorder(config), "patchcheck-verdicts")
 
 
-def loaded_facts(config: pytest.Config) -> list[tuple[Path, TenantFacts | InputError]]:
+def loaded_facts(config: pytest.Config) -> list[tuple[Path, TenantFacts | HostFacts | InputError]]:
     """Each ``--facts`` file with its facts, or the error that kept it from loading.
 
     A file that cannot be loaded is kept as its error, so that every check
@@ -68,10 +73,14 @@ class VerdictRecorder:
         self.items: dict[str, list[Item]] = {}
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         for item in items:
             if item.get_closest_marker(MARKER) is None:
                 raise pytest.UsageError(f"{item.nodeid}: compliance tests must carry @pytest.mark.{MARKER}")
+        idle = [item for item in items if item.get_closest_marker(NOT_APPLICABLE)]
+        if idle:
+            items[:] = [item for item in items if item not in idle]
+            config.hook.pytest_deselected(items=idle)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
@@ -109,17 +118,26 @@ class VerdictRecorder:
         if target is None:
             return
         scope = load_scope(self.config.getoption("--scope"))
+        pattern = self.config.getoption("--tests")
+
+        def chosen(testcase_id: str) -> bool:
+            return pattern is None or re.search(pattern, testcase_id) is not None
+
         testcases = [
-            TestcaseVerdict(tc.id, tc.description, self.items.pop(tc.id, [])) for tc in scope.testcases
+            TestcaseVerdict(tc.id, tc.description, self.items.pop(tc.id, []))
+            for tc in scope.testcases
+            if chosen(tc.id)
         ]
         for unknown, items in self.items.items():
-            testcases.append(TestcaseVerdict(unknown, "(not in the scope file)", items))
+            if chosen(unknown) and unknown not in scope.testcase_ids:
+                testcases.append(TestcaseVerdict(unknown, "(not in the scope file)", items))
         facts = [
             {
                 "path": str(path),
                 "cloud": getattr(loaded, "cloud", None),
+                "host": getattr(loaded, "host", None),
                 "collected_at": getattr(loaded, "collected_at", None),
-                "error": None if hasattr(loaded, "cloud") else str(loaded),
+                "error": str(loaded) if isinstance(loaded, InputError) else None,
             }
             for path, loaded in self.config.stash.get(LOADED_FACTS, [])
         ]
@@ -132,7 +150,27 @@ class VerdictRecorder:
             command=["patchcheck", *sys.argv[1:]]
             if Path(sys.argv[0]).name == "patchcheck"
             else list(sys.argv),
+            tests=pattern,
         ).write(target)
+
+
+def parametrize_findings(metafunc: pytest.Metafunc, name: str, findings: list[Finding]) -> None:
+    """One item per finding, named by its subject; none at all when there is nothing to judge here."""
+    if findings:
+        metafunc.parametrize(name, findings, ids=[finding.subject for finding in findings])
+    else:
+        metafunc.parametrize(
+            name, [pytest.param(None, marks=getattr(pytest.mark, NOT_APPLICABLE))], ids=["not-applicable"]
+        )
+
+
+def reference_moment(config: pytest.Config) -> dt.datetime:
+    """Deadlines are judged at this moment: now, or the end of a reference day given explicitly."""
+    value = config.getoption("--reference-date")
+    if not value:
+        return dt.datetime.now(dt.UTC)
+    day = dt.date.fromisoformat(value)
+    return dt.datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=dt.UTC)
 
 
 def first_line(text: str) -> str:

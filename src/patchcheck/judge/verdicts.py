@@ -53,6 +53,8 @@ class Verdicts:
     facts: list[dict[str, Any]]
     testcases: list[TestcaseVerdict]
     command: list[str]
+    tests: str | None = None
+    """The regular expression that chose the testcases of this run (SCS ``forced_tests``), if any."""
 
     @property
     def overall(self) -> Result:
@@ -66,6 +68,7 @@ class Verdicts:
             "reference_date": self.reference_date,
             "patchcheck_version": self.patchcheck_version,
             "command": self.command,
+            "tests": self.tests,
             "facts": self.facts,
             "testcases": [
                 {
@@ -119,6 +122,7 @@ def load_verdicts(path: Path) -> Verdicts:
             facts=document["facts"],
             testcases=testcases,
             command=document["command"],
+            tests=document.get("tests"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(path, "$", f"malformed verdicts file: {exc!r}") from None

@@ -131,6 +131,8 @@ def evaluate(expr: dict[str, Any], config: Config, service: str) -> Evaluation:
     if "jmespath" in expr:
         if files is None:
             return Evaluation(None, [f"{owner}: configuration not collected"])
+        if "file" in expr and expr["file"] not in files:
+            return Evaluation(None, [f"{owner} {expr['file']}: file not collected"])
         result = jmespath.search(expr["jmespath"], files)
         value = result if isinstance(result, bool) else None
         return Evaluation(value, [f"{owner}: {expr['jmespath']} -> {result!r}"])
@@ -144,6 +146,18 @@ def evaluate(expr: dict[str, Any], config: Config, service: str) -> Evaluation:
     shown = "(redacted)" if is_redacted(raw) else repr(raw)
     evidence = [f"{where} = {shown}{'' if present else ' (unset, default)'}"]
     return Evaluation(apply_test(expr, raw), evidence)
+
+
+def files_of(expr: dict[str, Any], service: str) -> set[tuple[str, str]]:
+    """(service, file name) pairs an expression reads: a requirement on a file a host lacks does not apply."""
+    if "all" in expr or "any" in expr:
+        return set().union(*(files_of(part, service) for part in expr.get("all", expr.get("any", []))))
+    if "not" in expr:
+        return files_of(expr["not"], service)
+    if "file" not in expr:
+        return set()
+    owner = expr.get("service", service)
+    return {(owner, str(expr["file"]).replace("{service}", owner))}
 
 
 def is_redacted(value: Any) -> bool:

@@ -62,7 +62,7 @@ def build_report(
             "assignment": {"subject": subject},
             "sections": None,
             "forced_version": None,
-            "forced_tests": None,
+            "forced_tests": verdicts.tests,
             "invocations": {run["id"]: run},
         },
     }

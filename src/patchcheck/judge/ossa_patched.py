@@ -1,0 +1,179 @@
+"""scs-0124-ossa-patched: no applicable advisory is overdue on any host.
+
+For every component (product at a version, where it was found) and every
+advisory whose range contains the version, the verdict is one of:
+
+- not affected (precondition false): the configuration shows the vulnerable
+  feature is off, with the configuration as evidence;
+- mitigated: a configuration workaround named by the advisory or its note is in place;
+- fixed (backport): a distribution package whose changelog names every CVE of the advisory;
+- affected within deadline: not fixed yet, time left until disclosure + window;
+- overdue: not fixed, the deadline has passed;
+- unknown: the version cannot be placed (a pbr development build of the first
+  fixed release without commit evidence, an unparsable version).
+
+Overdue is FAIL, unknown is ABORT, everything else PASS, each with evidence.
+Components whose version is outside every range produce no item.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from patchcheck.facts import Component, HostFacts
+from patchcheck.judge.verdict import Finding, Result
+from patchcheck.knowledge.advisories import Advisory, AdvisoryIndex
+from patchcheck.knowledge.rules import Rule, evaluate
+from patchcheck.knowledge.severity import DEFAULT_UNSCORED_BAND
+from patchcheck.knowledge.versions import Match
+
+TESTCASE = "scs-0124-ossa-patched"
+
+
+class Status(StrEnum):
+    NOT_AFFECTED_PRECONDITION = "not affected (precondition false)"
+    MITIGATED = "mitigated"
+    FIXED_BACKPORT = "fixed (backport)"
+    AFFECTED_IN_DEADLINE = "affected, within deadline"
+    OVERDUE = "overdue"
+    UNKNOWN = "unknown"
+
+
+RESULT_OF = {
+    Status.NOT_AFFECTED_PRECONDITION: Result.PASS,
+    Status.MITIGATED: Result.PASS,
+    Status.FIXED_BACKPORT: Result.PASS,
+    Status.AFFECTED_IN_DEADLINE: Result.PASS,
+    Status.OVERDUE: Result.FAIL,
+    Status.UNKNOWN: Result.ABORT,
+}
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    value: bool | None
+    evidence: list[str]
+
+
+def evaluate_rule(rule: Rule, facts: HostFacts, component: Component, any_folder: bool) -> RuleOutcome:
+    """Evaluate a rule on every configuration folder of its service; combine conservatively.
+
+    ``any_folder`` (preconditions): the advisory applies if it applies in any folder. Otherwise
+    (mitigations, requirements): it holds only if it holds in every folder.
+    """
+    service = component.service or component.product if rule.service == "*" else rule.service
+    folders = facts.config_folders(service) or [None]
+    outcomes = [evaluate(rule.expr, facts.config_view(service, folder), service) for folder in folders]
+    values = [outcome.value for outcome in outcomes]
+    evidence = [line for outcome in outcomes for line in outcome.evidence]
+    if any_folder:
+        value = True if True in values else (None if None in values else False)
+    else:
+        value = False if False in values else (None if None in values else True)
+    return RuleOutcome(value, evidence)
+
+
+def judge_component(
+    facts: HostFacts,
+    component: Component,
+    advisory: Advisory,
+    match: Match,
+    reason: str,
+    now: dt.datetime,
+    unscored: str,
+) -> tuple[Status, list[str]]:
+    evidence = [f"{component.label}: {reason}"]
+    if match is Match.UNKNOWN:
+        return Status.UNKNOWN, evidence
+    for rule in advisory.rules_of("precondition", component.product):
+        outcome = evaluate_rule(rule, facts, component, any_folder=True)
+        evidence += [f"precondition {rule.id}: {line}" for line in outcome.evidence]
+        if outcome.value is False:
+            return Status.NOT_AFFECTED_PRECONDITION, evidence
+    for rule in advisory.rules_of("mitigation", component.product):
+        outcome = evaluate_rule(rule, facts, component, any_folder=False)
+        evidence += [f"mitigation {rule.id}: {line}" for line in outcome.evidence]
+        if outcome.value is True:
+            return Status.MITIGATED, evidence
+    if component.changelog_cves is not None and advisory.cves:
+        missing = [cve for cve in advisory.cves if cve not in component.changelog_cves]
+        if not missing:
+            evidence.append(f"{component.where} changelog names {', '.join(advisory.cves)}")
+            return Status.FIXED_BACKPORT, evidence
+        evidence.append(f"{component.where} changelog does not name {', '.join(missing)}")
+    due = advisory.deadline(unscored)
+    if due is None:
+        evidence.append("disclosure date unknown")
+        return Status.UNKNOWN, evidence
+    return (Status.OVERDUE if now > due else Status.AFFECTED_IN_DEADLINE), evidence
+
+
+def describe_time(due: dt.datetime, now: dt.datetime) -> str:
+    delta = abs(now - due)
+    amount = f"{delta.days} days" if delta.days else f"{delta.seconds // 3600} hours"
+    return f"overdue by {amount}" if now > due else f"{amount} left"
+
+
+def judge_host_advisories(
+    facts: HostFacts, index: AdvisoryIndex, now: dt.datetime, unscored: str = DEFAULT_UNSCORED_BAND
+) -> list[Finding]:
+    if not facts.reachable:
+        return [
+            Finding(
+                TESTCASE,
+                f"{facts.host}",
+                Result.ABORT,
+                f"{facts.host}: not gathered ({facts.failure}); its advisories cannot be judged",
+            )
+        ]
+    findings = []
+    for component in facts.components:
+        for found in index.affecting(component.product, component.upstream):
+            advisory = found.advisory
+            status, evidence = judge_component(
+                facts, component, advisory, found.match.match, found.match.reason, now, unscored
+            )
+            due = advisory.deadline(unscored)
+            band = advisory.band(unscored)
+            timing = f"due {due:%Y-%m-%d %H:%M} UTC, {describe_time(due, now)}" if due else "due date unknown"
+            subject = f"{facts.host} {component.product} {component.version} {advisory.id}"
+            message = f"{facts.host}: {component.label} and {advisory.id} ({band}, {timing}): {status.value}"
+            details: dict[str, Any] = {
+                "host": facts.host,
+                "product": component.product,
+                "version": component.version,
+                "source": component.source,
+                "where": component.where,
+                "advisory": advisory.id,
+                "url": advisory.url,
+                "status": status.value,
+                "band": band,
+                "deadline": due.isoformat() if due else None,
+                "evidence": evidence,
+            }
+            findings.append(Finding(TESTCASE, subject, RESULT_OF[status], message, details))
+    if not facts.components:
+        return [
+            Finding(
+                TESTCASE,
+                facts.host,
+                Result.ABORT,
+                f"{facts.host}: no OpenStack component found; nothing proves this host patched",
+                {"host": facts.host},
+            )
+        ]
+    if not findings:
+        products = sorted({f"{c.product} {c.version}" for c in facts.components})
+        findings.append(
+            Finding(
+                TESTCASE,
+                f"{facts.host} (no applicable advisory)",
+                Result.PASS,
+                f"{facts.host}: no advisory applies to {', '.join(products)}",
+                {"host": facts.host, "components": products},
+            )
+        )
+    return findings

@@ -1,0 +1,54 @@
+"""scs-0124-ossn-config: no security-note configuration requirement is violated on any host.
+
+Requirements come from the overlay (e.g. OSSN-0090: glance hides image
+locations; OSSN-0064: no admin_token_auth in keystone's paste pipelines) and
+are judged wherever the host holds configuration of the service they concern.
+Configuration that was not collected, or a value oslo.config would refuse, is
+ABORT, never PASS.
+"""
+
+from __future__ import annotations
+
+from patchcheck.facts import Component, HostFacts
+from patchcheck.judge.ossa_patched import evaluate_rule
+from patchcheck.judge.verdict import Finding, Result
+from patchcheck.knowledge.advisories import AdvisoryIndex
+from patchcheck.knowledge.rules import files_of
+
+TESTCASE = "scs-0124-ossn-config"
+
+
+def judge_host_config(facts: HostFacts, index: AdvisoryIndex) -> list[Finding]:
+    if not facts.reachable:
+        return [Finding(TESTCASE, facts.host, Result.ABORT, f"{facts.host}: not gathered ({facts.failure})")]
+    findings = []
+    services = {config_file.service for config_file in facts.config}
+    for advisory in index.advisories:
+        for rule in advisory.rules_of("requirement"):
+            if rule.service not in services:
+                continue
+            present = {(c.service, c.name) for c in facts.config}
+            if not files_of(rule.expr, rule.service) <= present:
+                continue  # the files the requirement reads do not exist on this host
+            placeholder = Component(rule.service, "", "", "config", "", rule.service)
+            outcome = evaluate_rule(rule, facts, placeholder, any_folder=False)
+            result = {True: Result.PASS, False: Result.FAIL, None: Result.ABORT}[outcome.value]
+            verdict = {Result.PASS: "holds", Result.FAIL: "is violated", Result.ABORT: "cannot be decided"}[
+                result
+            ]
+            findings.append(
+                Finding(
+                    TESTCASE,
+                    f"{facts.host} {advisory.id} {rule.id}",
+                    result,
+                    f"{facts.host}: {advisory.id} {rule.id} {verdict}: {rule.reason} "
+                    f"({'; '.join(outcome.evidence)})",
+                    {
+                        "host": facts.host,
+                        "advisory": advisory.id,
+                        "rule": rule.id,
+                        "evidence": outcome.evidence,
+                    },
+                )
+            )
+    return findings
