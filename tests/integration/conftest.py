@@ -102,3 +102,32 @@ def run_tenant_playbook(clouds_yaml: Path, out_dir: Path, *extra: str, cloud: st
         timeout=600,
     )
     return PlaybookRun(result.returncode, result.stdout + result.stderr, out_dir)
+
+
+def run_operator_playbook(inventory: Path, out_dir: Path, *extra: str) -> PlaybookRun:
+    env = {**os.environ, "ANSIBLE_NOCOLOR": "1"}
+    result = subprocess.run(
+        [
+            str(VENV_BIN / "ansible-playbook"),
+            "-i",
+            str(inventory),
+            "playbooks/operator_check.yaml",
+            "-e",
+            f"patchcheck_output_dir={out_dir}",
+            "-e",
+            "patchcheck_reference_date=2026-11-23",
+            *extra,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    return PlaybookRun(result.returncode, result.stdout + result.stderr, out_dir)
+
+
+def local_host(**variables: object) -> dict[str, object]:
+    """An inventory host reached over the local connection, with the tool's Python."""
+    return {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, **variables}

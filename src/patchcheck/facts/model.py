@@ -87,6 +87,9 @@ class TenantFacts:
         )
 
 
+ALL_SOURCES = ("packages", "venvs", "containers", "config")
+
+
 @dataclass(frozen=True)
 class Component:
     """One installed piece of OpenStack on a host: a product at a version, and where it was found."""
@@ -134,8 +137,12 @@ class HostFacts:
     raw: dict[str, Any]
 
     @property
-    def complete(self) -> bool:
-        return self.reachable and not self.errors
+    def sources(self) -> tuple[str, ...]:
+        return tuple(self.raw.get("sources") or ALL_SOURCES)
+
+    @property
+    def skipped_sources(self) -> tuple[str, ...]:
+        return tuple(source for source in ALL_SOURCES if source not in self.sources)
 
     def config_folders(self, service: str) -> list[str]:
         return sorted({c.folder for c in self.config if c.service == service})

@@ -23,6 +23,14 @@ def judge_inventory(facts: HostFacts) -> Finding:
             f"{facts.host}: not gathered: {facts.failure}",
             {"host": facts.host},
         )
+    if facts.skipped_sources:
+        return Finding(
+            TESTCASE,
+            facts.host,
+            Result.ABORT,
+            f"{facts.host}: gathered without {', '.join(facts.skipped_sources)} (partial by request)",
+            {"host": facts.host, "skipped": list(facts.skipped_sources)},
+        )
     if facts.errors:
         return Finding(
             TESTCASE,
