@@ -74,8 +74,15 @@ def cmd_judge(args: argparse.Namespace) -> int:
     ]
     if args.reference_date:
         pytest_args += ["--reference-date", args.reference_date.isoformat()]
+    if args.hosts:
+        pytest_args += ["--hosts", args.hosts]
+        if args.ansible_inventory:
+            pytest_args += ["--ansible-inventory", str(args.ansible_inventory)]
     if args.scope:
         pytest_args += ["--scope", str(args.scope)]
+    # Tools of the same venv (ansible-inventory for testinfra's ansible:// hosts) come first on PATH.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    args.verdicts.unlink(missing_ok=True)  # never report a stale verdicts file from an earlier run
     code = pytest.main(pytest_args)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not args.verdicts.exists():
         print(
@@ -277,6 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="high",
         help="band for advisories without a CVSS score (default: high)",
     )
+    judge.add_argument(
+        "--hosts",
+        help="also look at these hosts live with testinfra (its host specs, "
+        "e.g. ansible://all?ansible_inventory=hosts.yaml)",
+    )
+    judge.add_argument("--ansible-inventory", type=Path, help="inventory for ansible:// host specs")
     judge.add_argument("--compliance-dir", type=Path, default=COMPLIANCE_DIR, help=argparse.SUPPRESS)
     judge.set_defaults(func=cmd_judge)
 

@@ -172,3 +172,14 @@ def test_index_build_with_a_problem_replaces_nothing(tmp_path: Path) -> None:
     assert result.returncode == 4
     assert "OSSA-2026-099.yaml: nova: version 'all' has no operator" in result.stderr
     assert not out.exists()
+
+
+def test_an_interrupted_compliance_run_writes_no_verdicts(tmp_path: Path) -> None:
+    layer = tmp_path / "layer"
+    layer.mkdir()
+    (layer / "pytest.ini").write_text("[pytest]\n")
+    (layer / "test_layer.py").write_text("this is not python\n")
+    (tmp_path / "verdicts.json").write_text("{}")  # a stale file from an earlier run must not survive
+    judged = judge(tmp_path, hibiscus_document(), "--compliance-dir", str(layer))
+    assert judged.returncode == 70
+    assert not (tmp_path / "verdicts.json").exists()

@@ -51,4 +51,44 @@ def judge_host_config(facts: HostFacts, index: AdvisoryIndex) -> list[Finding]:
                     },
                 )
             )
+    findings += judge_secret_file_modes(facts)
     return findings
+
+
+def judge_secret_file_modes(facts: HostFacts) -> list[Finding]:
+    """Configuration holding secrets must not be readable by everyone (the Security Guide asks for 0640).
+
+    The mode was read on the host with the file; a world-readable file whose values were
+    redacted (passwords, connection strings) is FAIL.
+    """
+    findings = []
+    for config_file in facts.config:
+        secrets = [
+            f"[{section}] {option}"
+            for section, options in config_file.sections.items()
+            for option, value in options.items()
+            if is_secret(value)
+        ]
+        if not secrets:
+            continue
+        world_readable = int(config_file.mode, 8) & 0o004
+        result = Result.FAIL if world_readable else Result.PASS
+        state = "readable by everyone" if world_readable else "not readable by everyone"
+        owner = f"{config_file.owner}:{config_file.group}"
+        shown = ", ".join(secrets[:3]) + (", ..." if len(secrets) > 3 else "")
+        findings.append(
+            Finding(
+                TESTCASE,
+                f"{facts.host} {config_file.path} mode",
+                result,
+                f"{facts.host}: {config_file.path} (mode {config_file.mode}, owner {owner}) holds secrets "
+                f"({shown}) and is {state}",
+                {"host": facts.host, "path": config_file.path, "mode": config_file.mode},
+            )
+        )
+    return findings
+
+
+def is_secret(value: object) -> bool:
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(v, dict) and v.get("redacted") and not v.get("empty") for v in values)

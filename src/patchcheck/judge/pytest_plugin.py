@@ -92,8 +92,13 @@ class VerdictRecorder:
     def record(self, item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestReport) -> None:
         marker = item.get_closest_marker(MARKER)
         assert marker is not None
-        finding = getattr(item, "callspec", None) and next(
-            (value for value in item.callspec.params.values() if isinstance(value, Finding)), None
+        finding = getattr(item, "patchcheck_finding", None) or next(
+            (
+                value
+                for value in getattr(getattr(item, "callspec", None), "params", {}).values()
+                if isinstance(value, Finding)
+            ),
+            None,
         )
         subject = finding.subject if finding else item.name
         evidence = finding.evidence if finding else {}
@@ -113,10 +118,10 @@ class VerdictRecorder:
             Item(item.nodeid, subject, result, message, evidence)
         )
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         target = self.config.getoption("--verdicts")
-        if target is None:
-            return
+        if target is None or exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            return  # an interrupted session (collection error, usage error) writes no verdicts
         scope = load_scope(self.config.getoption("--scope"))
         pattern = self.config.getoption("--tests")
 
