@@ -19,6 +19,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from patchcheck import __version__
 from patchcheck.errors import ExitCode, InputError
@@ -115,6 +116,53 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(line)
     print(f"INFO: report written to {out / 'report.yaml'} (run {report['run']['uuid']})", file=sys.stderr)
     return rc
+
+
+def delivery_lines(attempts: list[Any]) -> int:
+    """One log line per attempt; returns how many were not confirmed."""
+    pending = 0
+    for attempt in attempts:
+        level = "INFO" if attempt.response.confirmed else "WARNING"
+        print(
+            f"{level}: {attempt.entry.report.name}: {attempt.response.outcome}: {attempt.response.detail}",
+            file=sys.stderr,
+        )
+        pending += not attempt.response.confirmed
+    return pending
+
+
+def cmd_deliver(args: argparse.Namespace) -> int:
+    """Sign a report, spool it, send everything due; the report stays spooled until confirmed."""
+    from patchcheck.deliver.delivery import deliver
+    from patchcheck.deliver.secrets import read_token
+    from patchcheck.deliver.spool import Spool
+
+    token = read_token(args.token_file)
+    attempts = deliver(
+        args.report, args.key, Spool(args.spool), args.monitor, token, args.ca_file, dt.datetime.now(dt.UTC)
+    )
+    pending = delivery_lines(attempts)
+    left = len(Spool(args.spool).entries())
+    if left:
+        print(
+            f"WARNING: {left} report(s) wait in {args.spool}; `patchcheck upload` or the next run retries",
+            file=sys.stderr,
+        )
+    return ExitCode.NOT_DELIVERED if (pending or left) else ExitCode.PASS
+
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    """Send what waits in the spool (due entries; --all: every one)."""
+    from patchcheck.deliver.delivery import flush
+    from patchcheck.deliver.secrets import read_token
+    from patchcheck.deliver.spool import Spool
+
+    token = read_token(args.token_file)
+    attempts = flush(Spool(args.spool), args.monitor, token, args.ca_file, dt.datetime.now(dt.UTC), args.all)
+    delivery_lines(attempts)
+    left = len(Spool(args.spool).entries())
+    print(f"INFO: {len(attempts)} sent, {left} waiting in {args.spool}", file=sys.stderr)
+    return ExitCode.NOT_DELIVERED if left else ExitCode.PASS
 
 
 def cmd_series(args: argparse.Namespace) -> int:
@@ -299,6 +347,26 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out-dir", type=Path, required=True)
     report.add_argument("--scope", type=Path, help="SCS scope file (default: the shipped one)")
     report.set_defaults(func=cmd_report)
+
+    def monitor_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--monitor", required=True, help="base URL of the SCS compliance monitor")
+        command.add_argument(
+            "--token-file", type=Path, required=True, help="file holding base64(subject:apikey), mode 0600"
+        )
+        command.add_argument("--spool", type=Path, required=True, help="spool folder (kept until confirmed)")
+        command.add_argument("--ca-file", type=Path, help="CA bundle for a monitor with a private CA")
+
+    deliver_command = commands.add_parser(
+        "deliver", help="sign a report, spool it and send it to the monitor"
+    )
+    deliver_command.add_argument("--report", type=Path, required=True)
+    deliver_command.add_argument("--key", type=Path, required=True, help="ed25519 private key, mode 0600")
+    monitor_options(deliver_command)
+    deliver_command.set_defaults(func=cmd_deliver)
+    upload_command = commands.add_parser("upload", help="send the reports waiting in the spool")
+    monitor_options(upload_command)
+    upload_command.add_argument("--all", action="store_true", help="also those whose backoff has not ended")
+    upload_command.set_defaults(func=cmd_upload)
 
     series = commands.add_parser("series", help="release series and their status on a day")
     series.add_argument("--date", type=parse_day)

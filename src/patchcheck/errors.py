@@ -25,6 +25,8 @@ class ExitCode(IntEnum):
     """No testcase failed, but at least one could not be decided (ABORT)."""
     BAD_INPUT = 4
     """An input file is missing, unreadable or invalid."""
+    NOT_DELIVERED = 5
+    """A report is spooled but the monitor has not confirmed it yet; it will be retried."""
     INTERNAL = 70
     """A bug in patchcheck; the message asks for a report."""
 

@@ -1,0 +1,100 @@
+"""The SCS compliance monitor's upload contract, as a client.
+
+``POST <monitor>/reports`` with the body ``<signature file>&<report YAML>``,
+``Content-Type: application/x-signed-yaml`` and ``Authorization: Basic
+<base64(subject:apikey)>`` (the token file holds that base64 string). The
+monitor answers 2xx (stored), 409 (it already has this ``run.uuid``: delivered
+before), 401 (bad credentials or signature), 415 (wrong content type).
+TLS verification is always on; a private CA is given explicitly (``ca_file``);
+there is no insecure fallback. The token never appears in an error message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+from patchcheck import __version__
+from patchcheck.errors import InputError
+
+CONTENT_TYPE = "application/x-signed-yaml"
+TIMEOUT_S = 30
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"
+    DUPLICATE = "already delivered"
+    RETRY = "not delivered, will retry"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class Response:
+    outcome: Outcome
+    detail: str
+
+    @property
+    def confirmed(self) -> bool:
+        return self.outcome in (Outcome.DELIVERED, Outcome.DUPLICATE)
+
+
+def reports_url(monitor: str) -> str:
+    parts = urlsplit(monitor)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise InputError("--monitor", monitor, "not an http(s) URL")
+    if "@" in parts.netloc:
+        raise InputError(
+            "--monitor", "(URL with credentials)", "put credentials in the token file, not the URL"
+        )
+    return monitor.rstrip("/") + "/reports"
+
+
+def body_of(signature: bytes, report: bytes) -> bytes:
+    return signature + b"&" + report
+
+
+def upload(
+    report: Path,
+    signature: Path,
+    monitor: str,
+    token: str,
+    ca_file: Path | None = None,
+    timeout: float = TIMEOUT_S,
+) -> Response:
+    url = reports_url(monitor)
+    try:
+        response = requests.post(
+            url,
+            data=body_of(signature.read_bytes(), report.read_bytes()),
+            headers={
+                "Content-Type": CONTENT_TYPE,
+                "Authorization": f"Basic {token}",
+                "User-Agent": f"patchcheck/{__version__}",
+            },
+            timeout=timeout,
+            verify=str(ca_file) if ca_file else True,
+            allow_redirects=False,
+        )
+    except requests.exceptions.SSLError:
+        return Response(Outcome.RETRY, f"TLS verification of {url} failed (give its CA with --ca-file)")
+    except requests.exceptions.Timeout:
+        return Response(Outcome.RETRY, f"no answer from {url} within {timeout:.0f} s")
+    except requests.exceptions.ConnectionError:
+        return Response(Outcome.RETRY, f"cannot connect to {url}")
+    except requests.exceptions.RequestException as exc:
+        return Response(Outcome.RETRY, f"{type(exc).__name__} talking to {url}")
+    status = response.status_code
+    if 200 <= status < 300:
+        return Response(Outcome.DELIVERED, f"HTTP {status}")
+    if status == 409:
+        return Response(Outcome.DUPLICATE, "HTTP 409: the monitor already has this run")
+    if status >= 500 or status == 429:
+        return Response(Outcome.RETRY, f"HTTP {status} from {url}")
+    reason = {401: "bad credentials or signature", 403: "forbidden", 415: "wrong content type"}.get(
+        status, ""
+    )
+    return Response(Outcome.REFUSED, f"HTTP {status}{' (' + reason + ')' if reason else ''} from {url}")

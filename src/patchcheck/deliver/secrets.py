@@ -1,0 +1,36 @@
+"""Files that hold secrets (the signing key, the upload token) must be private to their owner.
+
+Like ssh itself, patchcheck refuses a key that others can read, with the
+command that fixes it, instead of using it and leaking it further.
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from patchcheck.errors import InputError
+
+
+def check_private(path: Path, what: str) -> None:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(path, "", f"no such file ({what})") from None
+    except OSError as exc:
+        raise InputError(path, "", f"cannot read {what}: {exc.strerror}") from None
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise InputError(
+            path,
+            "",
+            f"{what} is readable by others (mode {stat.S_IMODE(info.st_mode):04o}); run: chmod 600 {path}",
+        )
+
+
+def read_token(path: Path) -> str:
+    """The upload token: base64 of ``subject:apikey``, as the monitor's Basic authentication wants it."""
+    check_private(path, "the upload token")
+    token = path.read_text(encoding="utf-8").strip()
+    if not token or any(c.isspace() for c in token):
+        raise InputError(path, "", "the upload token must be one line: base64 of subject:apikey")
+    return token

@@ -1,0 +1,256 @@
+"""Delivery end to end: real ssh-keygen keys and signatures, a receiver with the monitor's contract."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.integration.conftest import TestCloud, run_tenant_playbook
+from tests.integration.monitor_receiver import Receiver
+
+SUBJECT = "testbed"
+APIKEY = "apikey-CANARY-7f3a"
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> dict[str, Path]:
+    key = tmp_path / "keys" / "report_ed25519"
+    key.parent.mkdir()
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "patchcheck-test", "-f", str(key)],
+        check=True,
+        timeout=60,
+    )
+    allowed = tmp_path / "keys" / "allowed_signers"
+    allowed.write_text(f'{SUBJECT} namespaces="report" {(key.with_suffix(".pub")).read_text()}')
+    token = tmp_path / "keys" / "token"
+    token.write_text(base64.b64encode(f"{SUBJECT}:{APIKEY}".encode()).decode() + "\n")
+    token.chmod(0o600)
+    return {"key": key, "allowed": allowed, "token": token}
+
+
+@pytest.fixture
+def receiver(keys: dict[str, Path]) -> Iterator[Receiver]:
+    started = Receiver(keys["allowed"], {SUBJECT: APIKEY}).start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def report(test_cloud: TestCloud, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real SCS report of the local test cloud (collect, judge, report)."""
+    out = tmp_path_factory.mktemp("tenant")
+    run = run_tenant_playbook(test_cloud.clouds_yaml, out)
+    assert run.returncode == 0, run.output[-3000:]
+    return out / "report.yaml"
+
+
+def patchcheck(*args: str | Path, wait: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "patchcheck.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def deliver(
+    report: Path, keys: dict[str, Path], monitor: str, spool: Path
+) -> subprocess.CompletedProcess[str]:
+    return patchcheck(
+        "deliver",
+        "--report",
+        report,
+        "--key",
+        keys["key"],
+        "--token-file",
+        keys["token"],
+        "--monitor",
+        monitor,
+        "--spool",
+        spool,
+    )
+
+
+def upload(keys: dict[str, Path], monitor: str, spool: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return patchcheck("upload", "--token-file", keys["token"], "--monitor", monitor, "--spool", spool, *extra)
+
+
+def run_uuid(report: Path) -> str:
+    return str(yaml.safe_load(report.read_text())["run"]["uuid"])
+
+
+def spooled(spool: Path) -> list[Path]:
+    return sorted(spool.glob("*.yaml"))
+
+
+def test_signed_report_is_delivered_and_verified(
+    report: Path, keys: dict[str, Path], receiver: Receiver, tmp_path: Path
+) -> None:
+    result = deliver(report, keys, receiver.url, tmp_path / "spool")
+    assert result.returncode == 0, result.stderr
+    assert receiver.requests == [201]
+    assert list(receiver.stored) == [run_uuid(report)]
+    assert receiver.stored[run_uuid(report)] == report.read_bytes()
+    assert spooled(tmp_path / "spool") == []
+    assert APIKEY not in result.stderr + result.stdout
+    assert keys["token"].read_text().strip() not in result.stderr + result.stdout
+
+
+def test_monitor_down_then_up_delivers_once(report: Path, keys: dict[str, Path], tmp_path: Path) -> None:
+    down = Receiver(keys["allowed"], {SUBJECT: APIKEY})
+    port = down.server.server_address[1]
+    down.server.server_close()  # the port is closed: connection refused
+    spool = tmp_path / "spool"
+    result = deliver(report, keys, f"http://127.0.0.1:{port}", spool)
+    assert result.returncode == 5
+    assert "cannot connect" in result.stderr
+    (entry,) = spooled(spool)
+    state = json.loads(entry.with_name(entry.name.removesuffix(".yaml") + ".state.json").read_text())
+    assert state["attempts"] == 1 and state["next_try"]
+    up = Receiver(keys["allowed"], {SUBJECT: APIKEY}, port=port).start()
+    try:
+        assert upload(keys, up.url, spool).returncode == 5  # backoff: not due yet, still waiting
+        assert up.requests == []
+        sent = upload(keys, up.url, spool, "--all")
+        assert sent.returncode == 0, sent.stderr
+        assert up.requests == [201]
+        assert spooled(spool) == []
+        assert upload(keys, up.url, spool, "--all").returncode == 0
+        assert up.requests == [201]  # delivered once
+    finally:
+        up.stop()
+
+
+def test_tampered_report_is_rejected_and_kept(
+    report: Path, keys: dict[str, Path], receiver: Receiver, tmp_path: Path
+) -> None:
+    receiver.mode = "500"
+    spool = tmp_path / "spool"
+    assert deliver(report, keys, receiver.url, spool).returncode == 5
+    (entry,) = spooled(spool)
+    entry.write_text(entry.read_text().replace("subject: testbed", "subject: tampered"))
+    receiver.mode = "normal"
+    result = upload(keys, receiver.url, spool, "--all")
+    assert result.returncode == 5
+    assert "HTTP 401 (bad credentials or signature)" in result.stderr
+    assert receiver.stored == {}
+    assert spooled(spool) == [entry]  # kept: nothing is lost, an operator can look at it
+
+
+def test_replay_is_409_and_counts_as_delivered(
+    report: Path, keys: dict[str, Path], receiver: Receiver, tmp_path: Path
+) -> None:
+    assert deliver(report, keys, receiver.url, tmp_path / "first").returncode == 0
+    again = deliver(report, keys, receiver.url, tmp_path / "second")
+    assert again.returncode == 0, again.stderr
+    assert receiver.requests == [201, 409]
+    assert "already delivered" in again.stderr
+    assert spooled(tmp_path / "second") == []
+
+
+def test_bad_credentials_are_refused_and_kept(
+    report: Path, keys: dict[str, Path], receiver: Receiver, tmp_path: Path
+) -> None:
+    keys["token"].write_text(base64.b64encode(f"{SUBJECT}:wrong".encode()).decode())
+    result = deliver(report, keys, receiver.url, tmp_path / "spool")
+    assert result.returncode == 5
+    assert "HTTP 401" in result.stderr
+    assert len(spooled(tmp_path / "spool")) == 1
+
+
+def test_server_error_is_retried_later(
+    report: Path, keys: dict[str, Path], receiver: Receiver, tmp_path: Path
+) -> None:
+    receiver.mode = "500"
+    result = deliver(report, keys, receiver.url, tmp_path / "spool")
+    assert result.returncode == 5
+    assert "HTTP 500" in result.stderr
+    assert len(spooled(tmp_path / "spool")) == 1
+
+
+@pytest.mark.parametrize("what", ["key", "token"])
+def test_secret_files_readable_by_others_are_refused(
+    report: Path, keys: dict[str, Path], receiver: Receiver, tmp_path: Path, what: str
+) -> None:
+    keys[what].chmod(0o644)
+    result = deliver(report, keys, receiver.url, tmp_path / "spool")
+    assert result.returncode == 4
+    assert f"run: chmod 600 {keys[what]}" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert receiver.requests == []
+
+
+def test_two_runs_at_once_send_each_report_once(
+    report: Path, keys: dict[str, Path], receiver: Receiver, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    receiver.mode = "500"
+    assert deliver(report, keys, receiver.url, spool).returncode == 5
+    receiver.mode, receiver.requests = "normal", []
+    command = [
+        sys.executable,
+        "-m",
+        "patchcheck.cli",
+        "upload",
+        "--token-file",
+        str(keys["token"]),
+        "--monitor",
+        receiver.url,
+        "--spool",
+        str(spool),
+        "--all",
+    ]
+    first, second = (
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)
+    )
+    assert {first.wait(timeout=120), second.wait(timeout=120)} == {0}
+    assert receiver.requests == [201]
+    assert spooled(spool) == []
+
+
+def test_killed_during_upload_keeps_the_report(
+    report: Path, keys: dict[str, Path], receiver: Receiver, tmp_path: Path
+) -> None:
+    receiver.mode, receiver.slow_s = "slow", 20
+    spool = tmp_path / "spool"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "patchcheck.cli",
+            "deliver",
+            "--report",
+            str(report),
+            "--key",
+            str(keys["key"]),
+            "--token-file",
+            str(keys["token"]),
+            "--monitor",
+            receiver.url,
+            "--spool",
+            str(spool),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not spooled(spool):
+        time.sleep(0.1)
+    time.sleep(1.0)  # the upload is under way now: the receiver sits on it
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    (entry,) = spooled(spool)
+    assert entry.read_bytes() == report.read_bytes()
+    assert entry.with_name(entry.name + ".sig").read_bytes().startswith(b"-----BEGIN SSH SIGNATURE-----")
