@@ -45,11 +45,13 @@ def cmd_judge(args: argparse.Namespace) -> int:
     import pytest
 
     from patchcheck.facts import HostFacts, load_facts
+    from patchcheck.judge.declarations import load_declarations
     from patchcheck.judge.testcases import tests_pattern
     from patchcheck.judge.verdicts import load_verdicts
 
+    load_declarations(args.declarations)  # validate first: bad input stops here with one line
     kinds = set()
-    for path in args.facts:  # validate first: bad input stops here with one line
+    for path in args.facts:
         kinds.add("host" if isinstance(load_facts(path), HostFacts) else "tenant")
     if not (args.compliance_dir / "pytest.ini").exists():
         raise InputError(args.compliance_dir, "", "no compliance layer here (expected pytest.ini)")
@@ -81,6 +83,8 @@ def cmd_judge(args: argparse.Namespace) -> int:
             pytest_args += ["--ansible-inventory", str(args.ansible_inventory)]
     if args.scope:
         pytest_args += ["--scope", str(args.scope)]
+    if args.declarations:
+        pytest_args += ["--declarations", str(args.declarations)]
     # Tools of the same venv (ansible-inventory for testinfra's ansible:// hosts) come first on PATH.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     args.verdicts.unlink(missing_ok=True)  # never report a stale verdicts file from an earlier run
@@ -332,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="high",
         help="band for advisories without a CVSS score (default: high)",
     )
+    judge.add_argument("--declarations", type=Path, help="operator declarations (YAML; see README)")
     judge.add_argument(
         "--hosts",
         help="also look at these hosts live with testinfra (its host specs, "

@@ -20,12 +20,14 @@ import pytest
 from patchcheck import __version__
 from patchcheck.errors import InputError
 from patchcheck.facts import HostFacts, TenantFacts, load_facts
+from patchcheck.judge.declarations import Declarations, load_declarations
 from patchcheck.judge.verdict import AbortCheck, Finding, Result
 from patchcheck.judge.verdicts import Item, TestcaseVerdict, Verdicts
 from patchcheck.scope import load_scope
 
 MARKER = "scs_testcase"
 NOT_APPLICABLE = "patchcheck_not_applicable"
+DECLARATIONS = pytest.StashKey[Declarations]()
 #: Where the compliance layer's conftest leaves the facts it loaded: (path, facts or the load error).
 LOADED_FACTS = pytest.StashKey[list[tuple[Path, "TenantFacts | HostFacts | InputError"]]]()
 
@@ -38,6 +40,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--scope", type=Path, default=None, help="SCS scope file (default: the shipped one)")
     group.addoption("--tests", default=None, help="regular expression: report only the testcases it matches")
     group.addoption("--unscored-severity", default="high", help="band for advisories without a CVSS score")
+    group.addoption("--declarations", type=Path, default=None, help="operator declarations file")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,6 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
         except InputError as exc:
             loaded.append((path, exc))
     config.stash[LOADED_FACTS] = loaded
+    config.stash[DECLARATIONS] = load_declarations(config.getoption("--declarations"))
     config.pluginmanager.register(VerdictRecorder(config), "patchcheck-verdicts")
 
 
@@ -156,11 +160,29 @@ class VerdictRecorder:
             if Path(sys.argv[0]).name == "patchcheck"
             else list(sys.argv),
             tests=pattern,
+            declarations=[
+                d.to_json(reference_date(self.config)) for d in self.config.stash[DECLARATIONS].entries
+            ],
+            inventory=[
+                {
+                    "host": loaded.host,
+                    "reachable": loaded.reachable,
+                    "components": [
+                        {"product": c.product, "version": c.version, "source": c.source, "where": c.where}
+                        for c in loaded.components
+                    ],
+                }
+                for _path, loaded in self.config.stash.get(LOADED_FACTS, [])
+                if isinstance(loaded, HostFacts)
+            ],
         ).write(target)
 
 
 def parametrize_findings(metafunc: pytest.Metafunc, name: str, findings: list[Finding]) -> None:
     """One item per finding, named by its subject; none at all when there is nothing to judge here."""
+    declarations = metafunc.config.stash[DECLARATIONS]
+    day = reference_date(metafunc.config)
+    findings = [declarations.apply(finding, day) for finding in findings]
     if findings:
         metafunc.parametrize(name, findings, ids=[finding.subject for finding in findings])
     else:

@@ -55,6 +55,10 @@ class Verdicts:
     command: list[str]
     tests: str | None = None
     """The regular expression that chose the testcases of this run (SCS ``forced_tests``), if any."""
+    declarations: list[dict[str, Any]] = field(default_factory=list)
+    """Each operator declaration with its state: applied, expired or stale."""
+    inventory: list[dict[str, Any]] = field(default_factory=list)
+    """Per host, the components found (product, version, source): what the SBOM lists."""
 
     @property
     def overall(self) -> Result:
@@ -69,6 +73,8 @@ class Verdicts:
             "patchcheck_version": self.patchcheck_version,
             "command": self.command,
             "tests": self.tests,
+            "declarations": self.declarations,
+            "inventory": self.inventory,
             "facts": self.facts,
             "testcases": [
                 {
@@ -123,6 +129,8 @@ def load_verdicts(path: Path) -> Verdicts:
             testcases=testcases,
             command=document["command"],
             tests=document.get("tests"),
+            declarations=document.get("declarations", []),
+            inventory=document.get("inventory", []),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(path, "$", f"malformed verdicts file: {exc!r}") from None

@@ -26,6 +26,12 @@ def log_lines(verdicts: Verdicts) -> list[str]:
             lines.append(f"WARNING: {testcase.id}: no check ran for this testcase")
         for item in testcase.items:
             lines.append(f"{LOG_PREFIX[item.result]}: {testcase.id}: {item.message}")
+    for declaration in verdicts.declarations:
+        where = f"declaration {declaration['index']} (line {declaration['line']}, {declaration['advisory']})"
+        if declaration["state"] == "expired":
+            lines.append(f"WARNING: {where} expired on {declaration['expires']}: no effect")
+        elif declaration["state"] == "stale":
+            lines.append(f"WARNING: {where} matches nothing (stale): remove it or fix hosts/products")
     for facts in verdicts.facts:
         if facts.get("error"):
             lines.append(f"CRITICAL: facts {facts['path']} unusable: {facts['error']}")
