@@ -87,7 +87,8 @@ def cmd_judge(args: argparse.Namespace) -> int:
         pytest_args += ["--declarations", str(args.declarations)]
     # Tools of the same venv (ansible-inventory for testinfra's ansible:// hosts) come first on PATH.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    args.verdicts.unlink(missing_ok=True)  # never report a stale verdicts file from an earlier run
+    if args.verdicts.exists():  # keep the last run for "what changed"; never report it as this run
+        args.verdicts.replace(previous_verdicts_path(args.verdicts))
     code = pytest.main(pytest_args)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not args.verdicts.exists():
         print(
@@ -100,9 +101,14 @@ def cmd_judge(args: argparse.Namespace) -> int:
     return exit_code_for(verdicts.overall)
 
 
+def previous_verdicts_path(verdicts: Path) -> Path:
+    return verdicts.with_name(verdicts.stem + ".previous.json")
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the SCS report YAML and JUnit XML; print the line protocol."""
     from patchcheck.judge.verdicts import load_verdicts
+    from patchcheck.report import summary
     from patchcheck.report.junit import write_junit
     from patchcheck.report.line_protocol import log_lines, result_lines
     from patchcheck.report.scs_report import build_report, write_report
@@ -114,6 +120,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     out: Path = args.out_dir
     write_report(report, out / "report.yaml")
     write_junit(verdicts, args.subject, out / "junit.xml")
+    previous_path = args.previous or previous_verdicts_path(args.verdicts)
+    previous = load_verdicts(previous_path) if previous_path.exists() else None
+    (out / "summary.md").write_text(summary.markdown(verdicts, args.subject, previous), encoding="utf-8")
+    (out / "summary.html").write_text(summary.html_page(verdicts, args.subject, previous), encoding="utf-8")
     for line in log_lines(verdicts):
         print(line, file=sys.stderr)
     for line in result_lines(verdicts):
@@ -351,6 +361,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--subject", required=True, help="the cloud's name in the SCS compliance monitor")
     report.add_argument("--out-dir", type=Path, required=True)
     report.add_argument("--scope", type=Path, help="SCS scope file (default: the shipped one)")
+    report.add_argument(
+        "--previous",
+        type=Path,
+        help="verdicts of the previous run, for what changed (default: <verdicts>.previous.json)",
+    )
     report.set_defaults(func=cmd_report)
 
     def monitor_options(command: argparse.ArgumentParser) -> None:

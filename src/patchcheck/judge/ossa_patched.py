@@ -152,6 +152,7 @@ def judge_host_advisories(
                 "status": status.value,
                 "band": band,
                 "deadline": due.isoformat() if due else None,
+                "time_left": describe_time(due, now) if due else None,
                 "evidence": evidence,
             }
             findings.append(Finding(TESTCASE, subject, RESULT_OF[status], message, details))

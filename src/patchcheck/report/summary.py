@@ -1,0 +1,223 @@
+"""Human summaries (Markdown and a self-contained HTML page) of a verdicts file.
+
+For the people who must act: every open advisory (affected within deadline,
+overdue, unknown) with severity, deadline and time left, grouped by service;
+what operators declared (never shown as verified); violated configuration; and
+what changed since the previous run: new, resolved, newly overdue.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+from patchcheck.judge.verdicts import Verdicts
+
+OPEN = ("overdue", "affected, within deadline", "unknown")
+ADVISORIES = "scs-0124-ossa-patched"
+CONFIG = "scs-0124-ossn-config"
+
+
+@dataclass(frozen=True)
+class Row:
+    key: tuple[str, str, str]
+    host: str
+    product: str
+    version: str
+    advisory: str
+    url: str
+    band: str
+    deadline: str
+    status: str
+    message: str
+    declared: dict[str, Any] | None
+    time_left: str | None
+
+
+def rows_of(verdicts: Verdicts | None) -> list[Row]:
+    if verdicts is None:
+        return []
+    rows = []
+    for testcase in verdicts.testcases:
+        if testcase.id != ADVISORIES:
+            continue
+        for item in testcase.items:
+            evidence = item.evidence
+            if "advisory" not in evidence:
+                continue
+            rows.append(
+                Row(
+                    (evidence["host"], evidence["product"], evidence["advisory"]),
+                    evidence["host"],
+                    evidence["product"],
+                    evidence["version"],
+                    evidence["advisory"],
+                    evidence.get("url", ""),
+                    evidence["band"],
+                    (evidence.get("deadline") or "")[:16].replace("T", " "),
+                    evidence["status"],
+                    item.message,
+                    evidence.get("declared"),
+                    evidence.get("time_left"),
+                )
+            )
+    return rows
+
+
+def open_rows(rows: list[Row]) -> list[Row]:
+    return [row for row in rows if row.status in OPEN and row.declared is None]
+
+
+@dataclass(frozen=True)
+class Changes:
+    new: list[Row]
+    resolved: list[Row]
+    newly_overdue: list[Row]
+
+
+def changes(current: Verdicts, previous: Verdicts | None) -> Changes | None:
+    if previous is None:
+        return None
+    now = {row.key: row for row in open_rows(rows_of(current))}
+    before = {row.key: row for row in open_rows(rows_of(previous))}
+    return Changes(
+        new=[row for key, row in now.items() if key not in before],
+        resolved=[row for key, row in before.items() if key not in now],
+        newly_overdue=[
+            row
+            for key, row in now.items()
+            if row.status == "overdue" and (key not in before or before[key].status != "overdue")
+        ],
+    )
+
+
+def time_left(row: Row) -> str:
+    return row.time_left or "-"
+
+
+def config_failures(verdicts: Verdicts) -> list[str]:
+    return [
+        item.message
+        for testcase in verdicts.testcases
+        if testcase.id == CONFIG
+        for item in testcase.items
+        if item.result.value != "PASS"
+    ]
+
+
+def markdown(verdicts: Verdicts, subject: str, previous: Verdicts | None = None) -> str:
+    rows = rows_of(verdicts)
+    lines = [
+        f"# scs-0124 summary: {subject}",
+        "",
+        f"Reference date {verdicts.reference_date}, judged {verdicts.judged_at} by patchcheck "
+        f"{verdicts.patchcheck_version}.",
+        "",
+        "| testcase | result |",
+        "|---|---|",
+    ]
+    lines += [f"| {testcase.id} | {testcase.result.value} |" for testcase in verdicts.testcases]
+    opened = open_rows(rows)
+    lines += ["", f"## Open advisories ({len(opened)})", ""]
+    if not opened:
+        lines.append("None.")
+    for product in sorted({row.product for row in opened}):
+        lines += [
+            f"### {product}",
+            "",
+            "| host | version | advisory | severity | deadline (UTC) | time left | status |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for row in sorted((r for r in opened if r.product == product), key=lambda r: (r.deadline, r.host)):
+            lines.append(
+                f"| {row.host} | {row.version} | [{row.advisory}]({row.url}) | {row.band} | {row.deadline} "
+                f"| {time_left(row)} | {row.status} |"
+            )
+        lines.append("")
+    declared = [row for row in rows if row.declared]
+    lines += ["", f"## Declared by the operator, not verified ({len(declared)})", ""]
+    lines += [
+        f"- {row.host} {row.product} {row.version} {row.advisory}: {row.declared['status']} by "
+        f"{row.declared['owner']} until {row.declared['expires']} ({row.declared['justification']})"
+        for row in declared
+    ] or ["None."]
+    failures = config_failures(verdicts)
+    lines += ["", f"## Configuration not as the security notes ask ({len(failures)})", ""]
+    lines += [f"- {message}" for message in failures] or ["None."]
+    delta = changes(verdicts, previous)
+    lines += ["", "## Since the previous run", ""]
+    if delta is None:
+        lines.append("No previous run to compare with.")
+    else:
+        for title, group in (
+            ("New", delta.new),
+            ("Resolved", delta.resolved),
+            ("Newly overdue", delta.newly_overdue),
+        ):
+            lines.append(
+                f"- {title} ({len(group)}): "
+                + (", ".join(f"{r.host} {r.product} {r.advisory}" for r in group) or "none")
+            )
+    return "\n".join(lines) + "\n"
+
+
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:75em;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1.5em}
+th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}
+th{background:#f3f3f3}.FAIL,.overdue{color:#a00;font-weight:600}.ABORT,.unknown{color:#a60}.PASS{color:#070}"""
+
+
+def html_page(verdicts: Verdicts, subject: str, previous: Verdicts | None = None) -> str:
+    """The same content as ``markdown``, as one HTML file with no external resources."""
+    e = html.escape
+    rows = rows_of(verdicts)
+    parts = [
+        f"<!doctype html><html lang=en><meta charset=utf-8><title>scs-0124 {e(subject)}</title>",
+        f"<style>{STYLE}</style><h1>scs-0124 summary: {e(subject)}</h1>",
+        f"<p>Reference date {e(verdicts.reference_date)}, judged {e(verdicts.judged_at)} by patchcheck "
+        f"{e(verdicts.patchcheck_version)}.</p><table><tr><th>testcase<th>result",
+    ]
+    parts += [f"<tr><td>{e(t.id)}<td class={t.result.value}>{t.result.value}" for t in verdicts.testcases]
+    opened = open_rows(rows)
+    parts.append(f"</table><h2>Open advisories ({len(opened)})</h2>")
+    for product in sorted({row.product for row in opened}):
+        parts.append(
+            f"<h3>{e(product)}</h3><table><tr><th>host<th>version<th>advisory<th>severity"
+            "<th>deadline (UTC)<th>time left<th>status"
+        )
+        for row in sorted((r for r in opened if r.product == product), key=lambda r: (r.deadline, r.host)):
+            status_class = row.status.split(",")[0].replace(" ", "-")
+            parts.append(
+                f'<tr><td>{e(row.host)}<td>{e(row.version)}<td><a href="{e(row.url)}">{e(row.advisory)}'
+                f"</a><td>{e(row.band)}<td>{e(row.deadline)}<td>{e(time_left(row))}"
+                f"<td class={e(status_class)}>{e(row.status)}"
+            )
+        parts.append("</table>")
+    if not opened:
+        parts.append("<p>None.</p>")
+    declared = [row for row in rows if row.declared]
+    parts.append(f"<h2>Declared by the operator, not verified ({len(declared)})</h2><ul>")
+    parts += [
+        f"<li>{e(r.host)} {e(r.product)} {e(r.version)} {e(r.advisory)}: {e(r.declared['status'])} by "
+        f"{e(r.declared['owner'])} until {e(r.declared['expires'])}"
+        for r in declared
+    ]
+    failures = config_failures(verdicts)
+    parts.append(f"</ul><h2>Configuration not as the security notes ask ({len(failures)})</h2><ul>")
+    parts += [f"<li>{e(message)}" for message in failures]
+    parts.append("</ul><h2>Since the previous run</h2>")
+    delta = changes(verdicts, previous)
+    if delta is None:
+        parts.append("<p>No previous run to compare with.</p>")
+    else:
+        parts.append("<ul>")
+        for title, group in (
+            ("New", delta.new),
+            ("Resolved", delta.resolved),
+            ("Newly overdue", delta.newly_overdue),
+        ):
+            listed = ", ".join(f"{r.host} {r.product} {r.advisory}" for r in group) or "none"
+            parts.append(f"<li>{title} ({len(group)}): {e(listed)}")
+        parts.append("</ul>")
+    return "".join(parts) + "\n"
