@@ -108,7 +108,7 @@ def previous_verdicts_path(verdicts: Path) -> Path:
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the SCS report YAML and JUnit XML; print the line protocol."""
     from patchcheck.judge.verdicts import load_verdicts
-    from patchcheck.report import summary
+    from patchcheck.report import sbom, summary, vex
     from patchcheck.report.junit import write_junit
     from patchcheck.report.line_protocol import log_lines, result_lines
     from patchcheck.report.scs_report import build_report, write_report
@@ -124,6 +124,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     previous = load_verdicts(previous_path) if previous_path.exists() else None
     (out / "summary.md").write_text(summary.markdown(verdicts, args.subject, previous), encoding="utf-8")
     (out / "summary.html").write_text(summary.html_page(verdicts, args.subject, previous), encoding="utf-8")
+    (out / "vex.cdx.json").write_text(vex.cyclonedx_vex(verdicts, args.subject), encoding="utf-8")
+    if vex.advisory_items(verdicts):  # OpenVEX needs at least one statement
+        (out / "vex.openvex.json").write_text(vex.openvex(verdicts, args.subject), encoding="utf-8")
+    if verdicts.inventory:
+        (out / "sbom.cdx.json").write_text(sbom.cyclonedx_sbom(verdicts, args.subject), encoding="utf-8")
     for line in log_lines(verdicts):
         print(line, file=sys.stderr)
     for line in result_lines(verdicts):

@@ -153,6 +153,7 @@ def judge_host_advisories(
                 "band": band,
                 "deadline": due.isoformat() if due else None,
                 "time_left": describe_time(due, now) if due else None,
+                "cves": list(advisory.cves),
                 "evidence": evidence,
             }
             findings.append(Finding(TESTCASE, subject, RESULT_OF[status], message, details))
