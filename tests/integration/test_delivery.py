@@ -254,3 +254,27 @@ def test_killed_during_upload_keeps_the_report(
     (entry,) = spooled(spool)
     assert entry.read_bytes() == report.read_bytes()
     assert entry.with_name(entry.name + ".sig").read_bytes().startswith(b"-----BEGIN SSH SIGNATURE-----")
+
+
+def test_nightly_playbook_collects_judges_signs_and_delivers(
+    test_cloud: TestCloud, keys: dict[str, Path], receiver: Receiver, tmp_path: Path
+) -> None:
+    run = run_tenant_playbook(
+        test_cloud.clouds_yaml,
+        tmp_path / "out",
+        "-e",
+        f"patchcheck_monitor_url={receiver.url}",
+        "-e",
+        f"patchcheck_signing_key={keys['key']}",
+        "-e",
+        f"patchcheck_token_file={keys['token']}",
+        "-e",
+        f"patchcheck_spool={tmp_path / 'spool'}",
+    )
+    assert run.returncode == 0, run.output[-3000:]
+    report = tmp_path / "out" / "report.yaml"
+    assert list(receiver.stored) == [run_uuid(report)]
+    assert receiver.stored[run_uuid(report)] == report.read_bytes()
+    assert spooled(tmp_path / "spool") == []
+    for name in ("summary.md", "summary.html", "vex.cdx.json", "junit.xml"):
+        assert (tmp_path / "out" / name).exists(), name
