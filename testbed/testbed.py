@@ -24,6 +24,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import string
 import subprocess
 import sys
@@ -318,6 +319,11 @@ class Testbed:
     def start_service(self, service: Service) -> None:
         if self.pid(service):
             return
+        if port_taken(service.port):
+            raise TestbedError(
+                f"port {service.port} for {service.name} is taken by another process (another test cloud, "
+                f"e.g. one with another PATCHCHECK_TESTBED_DIR?); stop it first"
+            )
         self.run.mkdir(parents=True, exist_ok=True)
         self.log.mkdir(parents=True, exist_ok=True)
         run(
@@ -432,6 +438,16 @@ class Testbed:
                 self.stop_service(BY_NAME[name])
                 self.start_service(BY_NAME[name])
                 self.wait_ready(BY_NAME[name])
+
+
+def port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return True
+    return False
 
 
 def render(template: str, values: dict[str, str]) -> str:

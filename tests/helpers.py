@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -35,3 +37,31 @@ def with_max_versions(document: dict[str, Any], **max_by_type: str) -> dict[str,
 def write(document: dict[str, Any], path: Path) -> Path:
     path.write_text(json.dumps(document))
     return path
+
+
+def load_module(path: Path, name: str) -> ModuleType:
+    """Import a script or an Ansible module from its file, as the tests of its functions need."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def host_facts_document(host: str = "ctl1", **sections: Any) -> dict[str, Any]:
+    """A host facts document with nothing found; ``sections`` fill in packages, python, config, ..."""
+    document: dict[str, Any] = {
+        "schema_version": 1,
+        "kind": "host",
+        "collected_at": "2026-11-23T00:00:00Z",
+        "collector": {"name": "patchcheck", "version": "test"},
+        "host": host,
+        "reachable": True,
+        "packages": [],
+        "python": [],
+        "containers": [],
+        "config": {},
+        "errors": [],
+    }
+    document.update(sections)
+    return document

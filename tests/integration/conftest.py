@@ -79,53 +79,41 @@ class PlaybookRun:
     out_dir: Path
 
 
-def run_tenant_playbook(clouds_yaml: Path, out_dir: Path, *extra: str, cloud: str = "testbed") -> PlaybookRun:
-    env = {**os.environ, "OS_CLIENT_CONFIG_FILE": str(clouds_yaml), "ANSIBLE_NOCOLOR": "1"}
-    env.pop("OS_CLOUD", None)
+def run_playbook(playbook: str, out_dir: Path, *args: str, env: dict[str, str] | None = None) -> PlaybookRun:
+    """Run one of the project's playbooks as a user would, judged as of 2026-11-23."""
     result = subprocess.run(
         [
             str(VENV_BIN / "ansible-playbook"),
-            "playbooks/tenant_check.yaml",
-            "-e",
-            f"patchcheck_cloud={cloud}",
+            f"playbooks/{playbook}",
             "-e",
             f"patchcheck_output_dir={out_dir}",
             "-e",
             "patchcheck_reference_date=2026-11-23",
-            *extra,
+            *args,
         ],
         cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    return PlaybookRun(result.returncode, result.stdout + result.stderr, out_dir)
-
-
-def run_operator_playbook(inventory: Path, out_dir: Path, *extra: str) -> PlaybookRun:
-    env = {**os.environ, "ANSIBLE_NOCOLOR": "1"}
-    result = subprocess.run(
-        [
-            str(VENV_BIN / "ansible-playbook"),
-            "-i",
-            str(inventory),
-            "playbooks/operator_check.yaml",
-            "-e",
-            f"patchcheck_output_dir={out_dir}",
-            "-e",
-            "patchcheck_reference_date=2026-11-23",
-            *extra,
-        ],
-        cwd=REPO,
-        env=env,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1", **(env or {})},
         capture_output=True,
         text=True,
         check=False,
         timeout=900,
     )
     return PlaybookRun(result.returncode, result.stdout + result.stderr, out_dir)
+
+
+def run_tenant_playbook(clouds_yaml: Path, out_dir: Path, *extra: str, cloud: str = "testbed") -> PlaybookRun:
+    return run_playbook(
+        "tenant_check.yaml",
+        out_dir,
+        "-e",
+        f"patchcheck_cloud={cloud}",
+        *extra,
+        env={"OS_CLIENT_CONFIG_FILE": str(clouds_yaml), "OS_CLOUD": cloud},
+    )
+
+
+def run_operator_playbook(inventory: Path, out_dir: Path, *extra: str) -> PlaybookRun:
+    return run_playbook("operator_check.yaml", out_dir, "-i", str(inventory), *extra)
 
 
 def local_host(**variables: object) -> dict[str, object]:

@@ -13,29 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import write
+from tests.helpers import host_facts_document, write
 
 LIBVIRT = Path("/etc/libvirt")
 
 
-def host_facts(host: str = "live1") -> dict:
-    return {
-        "schema_version": 1,
-        "kind": "host",
-        "collected_at": "2026-11-23T00:00:00Z",
-        "collector": {"name": "patchcheck", "version": "test"},
-        "host": host,
-        "reachable": True,
-        "packages": [],
-        "python": [],
-        "containers": [],
-        "config": {},
-        "errors": [],
-    }
-
-
 def live_items(tmp_path: Path) -> dict[str, dict]:
-    facts = write(host_facts(), tmp_path / "facts.json")
+    facts = write(host_facts_document("live1"), tmp_path / "facts.json")
     result = subprocess.run(
         [
             sys.executable,

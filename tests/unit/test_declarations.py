@@ -14,21 +14,14 @@ from patchcheck.errors import InputError
 from patchcheck.judge.declarations import load_declarations
 from patchcheck.judge.verdicts import load_verdicts
 from patchcheck.report.line_protocol import log_lines
-from tests.helpers import write
+from tests.helpers import host_facts_document, write
 
 
 def host_facts(host: str = "ctl1") -> dict[str, Any]:
-    return {
-        "schema_version": 1,
-        "kind": "host",
-        "collected_at": "2026-11-23T00:00:00Z",
-        "collector": {"name": "patchcheck", "version": "test"},
-        "host": host,
-        "reachable": True,
-        "packages": [],
-        "containers": [],
-        "errors": [],
-        "python": [
+    """keystone 26.0.0 in an OpenStack-Ansible venv, with keystone.conf saying driver = sql."""
+    return host_facts_document(
+        host,
+        python=[
             {
                 "kind": "openstack-ansible",
                 "path": "/openstack/venvs/keystone-26.0.0",
@@ -36,7 +29,7 @@ def host_facts(host: str = "ctl1") -> dict[str, Any]:
                 "distributions": [{"name": "keystone", "product": "keystone", "version": "26.0.0"}],
             }
         ],
-        "config": {
+        config={
             "keystone": {
                 "/etc/keystone/keystone.conf": {
                     "path": "/etc/keystone/keystone.conf",
@@ -51,7 +44,7 @@ def host_facts(host: str = "ctl1") -> dict[str, Any]:
                 }
             }
         },
-    }
+    )
 
 
 DECLARATION = """declarations:

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from tests.helpers import load_module
+
 MODULE_PATH = Path(__file__).resolve().parents[2] / "roles/collect_host_facts/library/host_facts.py"
 
 
 @pytest.fixture(scope="module")
 def module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("host_facts", MODULE_PATH)
-    assert spec and spec.loader
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    return loaded
+    return load_module(MODULE_PATH, "host_facts")
 
 
 def test_ini_as_oslo_config_reads_it(module: ModuleType) -> None:

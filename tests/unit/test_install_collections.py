@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import zipfile
@@ -11,18 +10,14 @@ from types import ModuleType
 
 import pytest
 
+from tests.helpers import load_module
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def installer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "install_collections", ROOT / "scripts/install_collections.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(ROOT / "scripts/install_collections.py", "install_collections")
 
 
 def wheel(path: Path, version: str) -> Path:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from tests.helpers import load_module
 from tests.unit.tls_server import make_ca_and_server, tls_server
 
 MODULE_PATH = Path(__file__).resolve().parents[2] / "roles/collect_tenant_facts/library/tenant_facts.py"
@@ -16,11 +16,7 @@ MODULE_PATH = Path(__file__).resolve().parents[2] / "roles/collect_tenant_facts/
 
 @pytest.fixture(scope="module")
 def module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("tenant_facts", MODULE_PATH)
-    assert spec and spec.loader
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    return loaded
+    return load_module(MODULE_PATH, "tenant_facts")
 
 
 @pytest.mark.parametrize(
