@@ -1,0 +1,72 @@
+"""The zuul.d validation catches what it must: a wrong type, a missing playbook, an unknown secret."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ZUUL_PYTHON = REPO / ".venv-zuul" / "bin" / "python"
+
+
+def validate(zuul_dir: Path) -> subprocess.CompletedProcess[str]:
+    if not ZUUL_PYTHON.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true and .venv-zuul is missing: scripts/validate-zuul creates it")
+        pytest.skip(".venv-zuul missing: run scripts/validate-zuul")
+    return subprocess.run(
+        [
+            str(ZUUL_PYTHON),
+            str(REPO / "tests/zuul/validate_zuul.py"),
+            "--zuul-dir",
+            str(zuul_dir),
+            "--repo",
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    copy = tmp_path / "zuul.d"
+    shutil.copytree(REPO / "zuul.d", copy)
+    return copy
+
+
+def test_the_project_zuul_configuration_is_valid() -> None:
+    result = validate(REPO / "zuul.d")
+    assert result.returncode == 0, result.stdout
+    assert "0 problem(s)" in result.stderr
+
+
+def test_a_wrong_type_is_caught(broken: Path) -> None:
+    jobs = broken / "jobs.yaml"
+    jobs.write_text(jobs.read_text().replace("    timeout: 1800", "    timeout: half an hour"))
+    result = validate(broken)
+    assert result.returncode == 1
+    assert "job patchcheck-tenant-check: expected int for dictionary value @ data['timeout']" in result.stdout
+
+
+def test_a_missing_playbook_is_caught(broken: Path) -> None:
+    jobs = broken / "jobs.yaml"
+    jobs.write_text(jobs.read_text().replace("playbooks/zuul/self_test.yaml", "playbooks/zuul/gone.yaml"))
+    result = validate(broken)
+    assert result.returncode == 1
+    assert "job patchcheck-self-test: run playbook playbooks/zuul/gone.yaml does not exist" in result.stdout
+
+
+def test_an_unknown_secret_and_a_duplicate_key_are_caught(broken: Path) -> None:
+    jobs = broken / "jobs.yaml"
+    jobs.write_text(jobs.read_text().replace("secret: patchcheck-example-cloud", "secret: no-such-secret"))
+    (broken / "extra.yaml").write_text("- job:\n    name: a\n    name: b\n")
+    result = validate(broken)
+    assert "secret 'no-such-secret' is not defined" in result.stdout
+    assert "YAMLDuplicateKeyError" in result.stdout
