@@ -7,6 +7,7 @@ when ``CI=true`` and are skipped otherwise: CI never passes without the cloud.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.integration.monitor_receiver import Receiver
 
 REPO = Path(__file__).resolve().parents[2]
 TESTBED = REPO / "testbed" / "testbed.py"
@@ -119,3 +122,32 @@ def run_operator_playbook(inventory: Path, out_dir: Path, *extra: str) -> Playbo
 def local_host(**variables: object) -> dict[str, object]:
     """An inventory host reached over the local connection, with the tool's Python."""
     return {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, **variables}
+
+
+#: The subject and API key of the test receiver (a canary: it must never show in any output).
+SUBJECT = "testbed"
+APIKEY = "apikey-CANARY-7f3a"
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> dict[str, Path]:
+    key = tmp_path / "keys" / "report_ed25519"
+    key.parent.mkdir()
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "patchcheck-test", "-f", str(key)],
+        check=True,
+        timeout=60,
+    )
+    allowed = tmp_path / "keys" / "allowed_signers"
+    allowed.write_text(f'{SUBJECT} namespaces="report" {(key.with_suffix(".pub")).read_text()}')
+    token = tmp_path / "keys" / "token"
+    token.write_text(base64.b64encode(f"{SUBJECT}:{APIKEY}".encode()).decode() + "\n")
+    token.chmod(0o600)
+    return {"key": key, "allowed": allowed, "token": token}
+
+
+@pytest.fixture
+def receiver(keys: dict[str, Path]) -> Iterator[Receiver]:
+    started = Receiver(keys["allowed"], {SUBJECT: APIKEY}).start()
+    yield started
+    started.stop()

@@ -9,41 +9,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.integration.conftest import TestCloud, run_tenant_playbook
+from tests.integration.conftest import APIKEY, SUBJECT, TestCloud, run_tenant_playbook
 from tests.integration.monitor_receiver import Receiver
-
-SUBJECT = "testbed"
-APIKEY = "apikey-CANARY-7f3a"
-
-
-@pytest.fixture
-def keys(tmp_path: Path) -> dict[str, Path]:
-    key = tmp_path / "keys" / "report_ed25519"
-    key.parent.mkdir()
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "patchcheck-test", "-f", str(key)],
-        check=True,
-        timeout=60,
-    )
-    allowed = tmp_path / "keys" / "allowed_signers"
-    allowed.write_text(f'{SUBJECT} namespaces="report" {(key.with_suffix(".pub")).read_text()}')
-    token = tmp_path / "keys" / "token"
-    token.write_text(base64.b64encode(f"{SUBJECT}:{APIKEY}".encode()).decode() + "\n")
-    token.chmod(0o600)
-    return {"key": key, "allowed": allowed, "token": token}
-
-
-@pytest.fixture
-def receiver(keys: dict[str, Path]) -> Iterator[Receiver]:
-    started = Receiver(keys["allowed"], {SUBJECT: APIKEY}).start()
-    yield started
-    started.stop()
 
 
 @pytest.fixture(scope="module")

@@ -13,15 +13,15 @@ import yaml
 
 from tests.integration.conftest import TestCloud, local_host, run_playbook
 from tests.integration.monitor_receiver import Receiver
-from tests.integration.test_delivery import keys, receiver, run_uuid  # noqa: F401  (fixtures)
+from tests.integration.test_delivery import run_uuid
 
 
 def test_local_job_installs_verifies_and_delivers(
     test_cloud: TestCloud,
-    keys: dict[str, Path],  # noqa: F811
+    keys: dict[str, Path],
     receiver: Receiver,
     tmp_path: Path,
-) -> None:  # noqa: F811
+) -> None:
     root = tmp_path / "root"
     variables = {
         "install_local_job_cloud": "testbed",
