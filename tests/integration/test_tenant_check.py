@@ -63,10 +63,11 @@ def test_tenant_run_sends_only_get_besides_the_token_request(test_cloud: TestClo
     writes = [(method, path) for _service, method, path, _agent in requests if method not in ("GET", "HEAD")]
     assert writes == [ALLOWED_WRITE]
     assert all(agent.startswith("patchcheck/") for *_, agent in requests)
-    # One version document per distinct endpoint, plus keystone's discovery GET before the token.
+    # One version document per distinct endpoint, plus keystone's discovery GET before the token,
     facts = json.loads((tmp_path / "facts" / "tenant-testbed.json").read_text())
     gets = [r for r in requests if r[1] == "GET"]
-    assert len(gets) == len(facts["endpoints"]) + 1
+    # and the two reads of issue 7: the tenant's image list and its domain's security-compliance settings
+    assert len(gets) == len(facts["endpoints"]) + 1 + 2
 
 
 def test_no_credential_reaches_any_output(test_cloud: TestCloud, tmp_path: Path) -> None:
@@ -84,7 +85,7 @@ def test_unreachable_keystone_gives_abort_and_still_a_report(test_cloud: TestClo
     broken["auth"]["auth_url"] = "http://127.0.0.1:9/v3"
     clouds_yaml = tmp_path / "clouds.yaml"
     clouds_yaml.write_text(json.dumps({"clouds": {"testbed": broken}}))
-    run = run_tenant_playbook(clouds_yaml, tmp_path / "out")
+    run = run_tenant_playbook(clouds_yaml, tmp_path / "out", fail_on_noncompliance=True)
     assert run.returncode != 0
     assert "scs-0124-maintained-release: ABORT" in run.output
     assert "http://127.0.0.1:9/v3" in run.output
@@ -96,7 +97,7 @@ def test_unreachable_keystone_gives_abort_and_still_a_report(test_cloud: TestClo
 def test_a_stopped_service_aborts_only_its_own_check(test_cloud: TestCloud, tmp_path: Path) -> None:
     assert test_cloud.testbed("down", "cinder").returncode == 0
     try:
-        run = run_tenant_playbook(test_cloud.clouds_yaml, tmp_path)
+        run = run_tenant_playbook(test_cloud.clouds_yaml, tmp_path, fail_on_noncompliance=True)
     finally:
         restarted = test_cloud.testbed("up", "cinder")
         assert restarted.returncode == 0, restarted.stderr

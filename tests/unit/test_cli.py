@@ -37,7 +37,7 @@ def judge(tmp_path: Path, document: dict, *extra: str) -> subprocess.CompletedPr
 
 
 def test_judge_and_report_a_current_cloud(tmp_path: Path) -> None:
-    judged = judge(tmp_path, hibiscus_document())
+    judged = judge(tmp_path, hibiscus_document(), "--tests", "^scs-0124-maintained-release$")
     assert judged.returncode == 0, judged.stderr
     assert judged.stdout.strip().endswith("scs-0124-maintained-release: PASS")
     reported = patchcheck(

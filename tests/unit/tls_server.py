@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import ipaddress
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -30,6 +32,21 @@ def make_ca_and_server(folder: Path, not_after: dt.datetime) -> tuple[Path, Path
         .not_valid_before(now - dt.timedelta(days=400))
         .not_valid_after(now + dt.timedelta(days=400))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .sign(ca_key, hashes.SHA256())
     )
     key = ec.generate_private_key(ec.SECP256R1())
@@ -42,9 +59,13 @@ def make_ca_and_server(folder: Path, not_after: dt.datetime) -> tuple[Path, Path
         .not_valid_before(now - dt.timedelta(days=300))
         .not_valid_after(not_after)
         .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]),
-            critical=False,
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
         )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     ca_path, cert_path, key_path = folder / "ca.pem", folder / "server.pem", folder / "server.key"
@@ -60,9 +81,12 @@ def make_ca_and_server(folder: Path, not_after: dt.datetime) -> tuple[Path, Path
 
 class VersionDocument(http.server.BaseHTTPRequestHandler):
     body = b'{"versions": [{"id": "v2.1", "status": "CURRENT", "version": "2.104", "min_version": "2.1"}]}'
+    extra_headers: ClassVar[dict[str, str]] = {}
 
     def do_GET(self) -> None:
         self.send_response(200)
+        for name, value in self.extra_headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(self.body)))
         self.end_headers()
@@ -72,12 +96,27 @@ class VersionDocument(http.server.BaseHTTPRequestHandler):
         pass
 
 
+#: Mozilla's "intermediate" TLS 1.2 cipher suites (OpenSSL names) for a server configured as it advises.
+INTERMEDIATE_CIPHERS = (
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+)
+
+
 @contextmanager
-def tls_server(cert: Path, key: Path) -> Iterator[str]:
+def tls_server(
+    cert: Path,
+    key: Path,
+    configure: Callable[[ssl.SSLContext], None] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Iterator[str]:
     """Serve a version document over TLS; yields its https URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), VersionDocument)
+    handler = type("Handler", (VersionDocument,), {"extra_headers": headers or {}})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
+    if configure is not None:
+        configure(context)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

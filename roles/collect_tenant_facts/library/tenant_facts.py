@@ -11,7 +11,9 @@ description:
   - Authenticates with a clouds.yaml cloud (as an ordinary member), reads the service catalog from the token,
     and fetches each distinct public endpoint's unauthenticated version document with one GET.
   - For https endpoints it records the TLS protocol, cipher and certificate expiry from one handshake.
-  - Where an object store is in the catalog, it reads Swift's C(/info).
+  - Where an object store is in the catalog, it reads Swift's C(/info); where an image service is, one
+    authenticated GET of the images the tenant can see (do their records show storage locations?);
+    from keystone, the domain's security-compliance settings members may read, and the token's lifetime.
   - Sends no request other than the token request (POST /v3/auth/tokens, which is how keystone
     authenticates) and GET requests. Never writes, never probes for vulnerabilities.
   - Returns facts only; credentials and the token never appear in the result.
@@ -29,6 +31,12 @@ options:
     description: Seconds for each request and TLS handshake.
     type: int
     default: 15
+  scan_tls:
+    description:
+      - For https endpoints, enumerate the protocols and cipher suites offered and read the certificate
+        chain with sslyze (ordinary handshakes; no vulnerability probes).
+    type: bool
+    default: true
 author: patchcheck developers
 """
 
@@ -122,24 +130,31 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
-def fetch_json(session: Any, url: str, timeout: int) -> tuple[int | None, str | None, Any, str | None]:
-    """One unauthenticated GET; returns (status, server header, body or None, error)."""
+#: Response headers kept as evidence: software banners and HSTS (read from responses already fetched).
+KEPT_HEADERS = ("Server", "X-Powered-By", "Strict-Transport-Security")
+
+
+def fetch_json(
+    session: Any, url: str, timeout: int, authenticated: bool = False
+) -> tuple[int | None, dict[str, str], Any, str | None]:
+    """One GET; returns (status, kept headers, body or None, error)."""
     try:
         response = session.get(
             url,
-            authenticated=False,
+            authenticated=authenticated,
             raise_exc=False,
             timeout=timeout,
             headers={"Accept": "application/json"},
             redirect=False,
         )
     except Exception as exc:  # connection refused, TLS failure, timeout: all evidence gaps
-        return None, None, None, one_line(exc)
+        return None, {}, None, one_line(exc)
     try:
         body = response.json()
     except ValueError:
         body = None
-    return response.status_code, response.headers.get("Server"), body, None
+    headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+    return response.status_code, headers, body, None
 
 
 def tls_facts(url: str, verify: bool | str, timeout: int) -> dict[str, Any]:
@@ -212,7 +227,7 @@ def certificate_not_after(der: bytes) -> datetime.datetime | None:
     return certificate.not_valid_after_utc
 
 
-def gather(cloud: str, interfaces: list[str], timeout: int) -> dict[str, Any]:
+def gather(cloud: str, interfaces: list[str], timeout: int, scan_tls: bool = True) -> dict[str, Any]:
     facts = {
         "schema_version": SCHEMA_VERSION,
         "kind": "tenant",
@@ -239,6 +254,7 @@ def gather(cloud: str, interfaces: list[str], timeout: int) -> dict[str, Any]:
         return facts
     facts["auth"]["ok"] = True
     facts["auth"]["roles"] = sorted(access.role_names or [])
+    facts["token"] = token_facts(access)
 
     roots = {}
     for service in access.service_catalog.catalog or []:
@@ -261,7 +277,7 @@ def gather(cloud: str, interfaces: list[str], timeout: int) -> dict[str, Any]:
     tls_verify = cacert if (verify and cacert) else verify
     tls_seen = {}
     for (root, interface, region), service_types in sorted(roots.items()):
-        status, server, body, error = fetch_json(session, root, timeout)
+        status, headers, body, error = fetch_json(session, root, timeout)
         record = {
             "version_url": root,
             "service_types": sorted(set(service_types)),
@@ -269,7 +285,8 @@ def gather(cloud: str, interfaces: list[str], timeout: int) -> dict[str, Any]:
             "region": region,
             "http_status": status,
             "error": error,
-            "server_header": server,
+            "server_header": headers.get("Server"),
+            "headers": headers,
             "versions": normalise_versions(body),
             "tls": None,
         }
@@ -279,16 +296,137 @@ def gather(cloud: str, interfaces: list[str], timeout: int) -> dict[str, Any]:
             netloc = urlsplit(root).netloc
             if netloc not in tls_seen:
                 tls_seen[netloc] = tls_facts(root, tls_verify, timeout)
+                if scan_tls:
+                    tls_seen[netloc]["scan"] = tls_scan(root, tls_verify, timeout)
             record["tls"] = tls_seen[netloc]
         facts["endpoints"].append(record)
         if "object-store" in record["service_types"] and facts["object_store_info"] is None:
             facts["object_store_info"] = swift_info(session, root, timeout)
+        if "image" in record["service_types"] and interface == "public" and "images" not in facts:
+            facts["images"] = image_facts(session, root, access.project_id, timeout)
+        if (
+            "identity" in record["service_types"]
+            and interface == "public"
+            and "security_compliance" not in facts
+        ):
+            facts["security_compliance"] = security_compliance(session, root, access, timeout)
+    return facts
+
+
+def token_facts(access: Any) -> dict[str, Any]:
+    """The lifetime keystone gave this token (expires_at - issued_at); never the token itself."""
+    issued, expires = getattr(access, "issued", None), getattr(access, "expires", None)
+    return {
+        "issued_at": issued.isoformat() if issued else None,
+        "expires_at": expires.isoformat() if expires else None,
+        "lifetime_s": int((expires - issued).total_seconds()) if issued and expires else None,
+    }
+
+
+def image_facts(session: Any, root: str, project_id: str | None, timeout: int) -> dict[str, Any]:
+    """Whether image records show their storage locations (OSSN-0065, OSSN-0090); one GET as the tenant."""
+    url = root + "v2/images?limit=100"
+    status, _headers, body, error = fetch_json(session, url, timeout, authenticated=True)
+    images = body.get("images", []) if isinstance(body, dict) else []
+    return {
+        "url": url,
+        "http_status": status,
+        "error": error,
+        "listed": len(images),
+        "owned": sum(1 for image in images if image.get("owner") == project_id),
+        "with_locations": sum(1 for image in images if image.get("locations")),
+        "with_direct_url": sum(1 for image in images if image.get("direct_url")),
+    }
+
+
+def security_compliance(session: Any, root: str, access: Any, timeout: int) -> dict[str, Any]:
+    """The password rules keystone shows members of their domain (GET .../config/security_compliance)."""
+    domain = getattr(access, "project_domain_id", None) or "default"
+    url = f"{root}v3/domains/{domain}/config/security_compliance"
+    status, _headers, body, error = fetch_json(session, url, timeout, authenticated=True)
+    config = body.get("config", {}) if isinstance(body, dict) else {}
+    return {
+        "url": url,
+        "http_status": status,
+        "error": error,
+        "password_regex": config.get("password_regex"),
+        "password_regex_description": config.get("password_regex_description"),
+    }
+
+
+#: Cipher-suite enumeration and the certificate: ordinary handshakes, as SCS's own checker does.
+#: No vulnerability probes (heartbleed, robot, CCS injection) are run.
+TLS_SCANS = {
+    "SSL 2.0": "ssl_2_0_cipher_suites",
+    "SSL 3.0": "ssl_3_0_cipher_suites",
+    "TLS 1.0": "tls_1_0_cipher_suites",
+    "TLS 1.1": "tls_1_1_cipher_suites",
+    "TLS 1.2": "tls_1_2_cipher_suites",
+    "TLS 1.3": "tls_1_3_cipher_suites",
+}
+
+
+def tls_scan(url: str, verify: bool | str, timeout: int) -> dict[str, Any]:
+    """Protocols and cipher suites offered, and the certificate chain, with sslyze."""
+    try:
+        import sslyze
+        from sslyze.plugins.certificate_info.implementation import CertificateInfoExtraArgument
+    except ImportError:
+        return {"error": "sslyze is not installed", "protocols": {}, "certificate": None}
+    from pathlib import Path
+
+    parts = urlsplit(url)
+    commands = {sslyze.ScanCommand(value) for value in TLS_SCANS.values()} | {
+        sslyze.ScanCommand.CERTIFICATE_INFO
+    }
+    extra = (
+        sslyze.ScanCommandsExtraArguments(
+            certificate_info=CertificateInfoExtraArgument(custom_ca_file=Path(verify))
+        )
+        if isinstance(verify, str)
+        else sslyze.ScanCommandsExtraArguments()
+    )
+    request = sslyze.ServerScanRequest(
+        server_location=sslyze.ServerNetworkLocation(hostname=parts.hostname, port=parts.port or 443),
+        network_configuration=sslyze.ServerNetworkConfiguration(
+            tls_server_name_indication=parts.hostname, network_timeout=timeout
+        ),
+        scan_commands=commands,
+        scan_commands_extra_arguments=extra,
+    )
+    scanner = sslyze.Scanner()
+    scanner.queue_scans([request])
+    (result,) = list(scanner.get_results())
+    if result.scan_result is None:
+        return {"error": f"TLS scan failed: {result.scan_status}", "protocols": {}, "certificate": None}
+    facts: dict[str, Any] = {"error": None, "protocols": {}, "certificate": None}
+    for label, attribute in TLS_SCANS.items():
+        attempt = getattr(result.scan_result, attribute)
+        facts["protocols"][label] = (
+            None
+            if attempt.result is None
+            else sorted(suite.cipher_suite.name for suite in attempt.result.accepted_cipher_suites)
+        )
+    certificate = result.scan_result.certificate_info.result
+    if certificate is not None and certificate.certificate_deployments:
+        deployment = certificate.certificate_deployments[0]
+        leaf = deployment.received_certificate_chain[0]
+        trusted = any(
+            validation.was_validation_successful for validation in deployment.path_validation_results
+        )
+        facts["certificate"] = {
+            "trusted": trusted,
+            "not_after": leaf.not_valid_after_utc.isoformat(),
+            "key_type": type(leaf.public_key()).__name__.lstrip("_"),
+            "key_size": getattr(leaf.public_key(), "key_size", None),
+            "signature_hash": leaf.signature_hash_algorithm.name if leaf.signature_hash_algorithm else None,
+        }
     return facts
 
 
 def swift_info(session: Any, root: str, timeout: int) -> dict[str, Any]:
     url = root + "info"
-    status, _server, body, error = fetch_json(session, url, timeout)
+    status, _headers, body, error = fetch_json(session, url, timeout)
     version = None
     if isinstance(body, dict) and isinstance(body.get("swift"), dict):
         version = body["swift"].get("version")
@@ -310,12 +448,18 @@ def main() -> None:
             "cloud": {"type": "str", "required": True},
             "interfaces": {"type": "list", "elements": "str", "default": ["public"]},
             "timeout": {"type": "int", "default": 15},
+            "scan_tls": {"type": "bool", "default": True},
         },
         supports_check_mode=True,
     )
     if OPENSTACK_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("openstacksdk"), exception=OPENSTACK_IMPORT_ERROR)
-    facts = gather(module.params["cloud"], module.params["interfaces"], module.params["timeout"])
+    facts = gather(
+        module.params["cloud"],
+        module.params["interfaces"],
+        module.params["timeout"],
+        module.params["scan_tls"],
+    )
     module.exit_json(changed=False, facts=facts)
 
 

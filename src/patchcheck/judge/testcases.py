@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import re
 
-TENANT_TESTCASES = ("scs-0124-maintained-release",)
+TENANT_TESTCASES = (
+    "scs-0124-maintained-release",
+    "scs-0124-ossn-tenant-visible",
+    "scs-0125-https-endpoints",
+    "scs-0125-tls-profile",
+)
 HOST_TESTCASES = (
     "scs-0124-maintained-release",
     "scs-0124-ossa-patched",

@@ -1,0 +1,296 @@
+"""What a member can see of a cloud's security configuration, judged.
+
+scs-0124-ossn-tenant-visible (security notes seen from outside):
+- image records must not show storage locations (OSSN-0065, OSSN-0090); a
+  tenant that owns no image cannot tell: ABORT, not PASS;
+- Server and X-Powered-By headers must not reveal software versions (a version
+  in a banner tells attackers which advisories apply);
+- keystone's token lifetime must not exceed ``MAX_TOKEN_LIFETIME_S`` (24 h;
+  keystone's default is 1 h): a stolen token stays useful for that long.
+
+scs-0125 (secure connections), kept under their own ids:
+- scs-0125-https-endpoints: public endpoints use https, on public addresses, and answer;
+- scs-0125-tls-profile: each https endpoint offers only what Mozilla's
+  "intermediate" profile allows (TLS 1.2/1.3 and its cipher suites), with a
+  trusted, unexpired certificate and HSTS. The profile is the one sslyze ships
+  (``sslyze/mozilla_tls_profile/5.7.json``), which SCS's own checker uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+from patchcheck.facts import TenantFacts
+from patchcheck.judge.verdict import Finding, Result
+
+OSSN_TESTCASE = "scs-0124-ossn-tenant-visible"
+HTTPS_TESTCASE = "scs-0125-https-endpoints"
+TLS_TESTCASE = "scs-0125-tls-profile"
+MAX_TOKEN_LIFETIME_S = 24 * 3600
+VERSION_IN_BANNER = re.compile(r"\d+\.\d+")
+#: sslyze's protocol labels -> the profile's names.
+PROTOCOL_NAMES = {
+    "SSL 2.0": "SSLv2",
+    "SSL 3.0": "SSLv3",
+    "TLS 1.0": "TLSv1",
+    "TLS 1.1": "TLSv1.1",
+    "TLS 1.2": "TLSv1.2",
+    "TLS 1.3": "TLSv1.3",
+}
+
+
+@cache
+def intermediate_profile() -> dict[str, Any]:
+    text = resources.files("sslyze.mozilla_tls_profile").joinpath("5.7.json").read_text()
+    return json.loads(text)["configurations"]["intermediate"]
+
+
+def public_endpoints(facts: TenantFacts) -> list[Any]:
+    return [endpoint for endpoint in facts.endpoints if endpoint.interface == "public"]
+
+
+def judge_ossn_visible(facts: TenantFacts) -> list[Finding]:
+    if not facts.auth_ok:
+        return [
+            Finding(
+                OSSN_TESTCASE,
+                f"cloud {facts.cloud}",
+                Result.ABORT,
+                f"cloud {facts.cloud}: no token from {facts.auth_url}: {facts.auth_error}",
+            )
+        ]
+    findings = [image_locations(facts), token_lifetime(facts)]
+    for endpoint in public_endpoints(facts):
+        headers = facts_headers(facts, endpoint.version_url)
+        banners = {name: value for name, value in headers.items() if name in ("Server", "X-Powered-By")}
+        leaking = {name: value for name, value in banners.items() if VERSION_IN_BANNER.search(value)}
+        subject = f"{facts.cloud} banner {endpoint.version_url}"
+        if not endpoint.answered:
+            findings.append(
+                Finding(
+                    OSSN_TESTCASE,
+                    subject,
+                    Result.ABORT,
+                    f"{endpoint.version_url}: no answer, banners unknown",
+                )
+            )
+        elif leaking:
+            shown = ", ".join(f"{name}: {value}" for name, value in leaking.items())
+            findings.append(
+                Finding(
+                    OSSN_TESTCASE,
+                    subject,
+                    Result.FAIL,
+                    f"{endpoint.version_url} reveals software versions ({shown}); expected no version",
+                )
+            )
+        else:
+            shown = ", ".join(f"{name}: {value}" for name, value in banners.items()) or "no banner"
+            findings.append(
+                Finding(
+                    OSSN_TESTCASE,
+                    subject,
+                    Result.PASS,
+                    f"{endpoint.version_url}: no version in its banners ({shown})",
+                )
+            )
+    return findings
+
+
+def facts_headers(facts: TenantFacts, version_url: str) -> dict[str, str]:
+    for entry in facts.raw["endpoints"]:
+        if entry["version_url"] == version_url:
+            return entry.get("headers") or (
+                {"Server": entry["server_header"]} if entry.get("server_header") else {}
+            )
+    return {}
+
+
+def image_locations(facts: TenantFacts) -> Finding:
+    images = facts.raw.get("images")
+    subject = f"{facts.cloud} image locations"
+    if not images or images.get("error") or (images.get("http_status") or 0) >= 400:
+        problem = (
+            (images or {}).get("error") or f"HTTP {(images or {}).get('http_status')}"
+            if images
+            else "no image service was read"
+        )
+        return Finding(
+            OSSN_TESTCASE, subject, Result.ABORT, f"OSSN-0065/0090: image list unreadable: {problem}"
+        )
+    if images["with_locations"] or images["with_direct_url"]:
+        return Finding(
+            OSSN_TESTCASE,
+            subject,
+            Result.FAIL,
+            f"OSSN-0065/0090: {images['with_locations']} of {images['listed']} image records show "
+            f"'locations' and {images['with_direct_url']} show 'direct_url' to a tenant; expected none "
+            "(show_multiple_locations and show_image_direct_url off on public glance-api)",
+            {"images": images},
+        )
+    if not images["owned"]:
+        return Finding(
+            OSSN_TESTCASE,
+            subject,
+            Result.ABORT,
+            f"OSSN-0065/0090: the tenant owns none of the {images['listed']} images it can see, so "
+            "whether owners are shown locations is unknown (own one image to decide)",
+            {"images": images},
+        )
+    return Finding(
+        OSSN_TESTCASE,
+        subject,
+        Result.PASS,
+        f"OSSN-0065/0090: none of {images['listed']} image records ({images['owned']} owned) show "
+        "locations or direct_url",
+        {"images": images},
+    )
+
+
+def token_lifetime(facts: TenantFacts) -> Finding:
+    lifetime = (facts.raw.get("token") or {}).get("lifetime_s")
+    subject = f"{facts.cloud} token lifetime"
+    if lifetime is None:
+        return Finding(OSSN_TESTCASE, subject, Result.ABORT, "keystone token lifetime unknown")
+    result = Result.PASS if lifetime <= MAX_TOKEN_LIFETIME_S else Result.FAIL
+    return Finding(
+        OSSN_TESTCASE,
+        subject,
+        result,
+        f"keystone issues tokens valid for {lifetime / 3600:g} h (at most "
+        f"{MAX_TOKEN_LIFETIME_S // 3600} h expected)",
+        {"lifetime_s": lifetime},
+    )
+
+
+def judge_https_endpoints(facts: TenantFacts) -> list[Finding]:
+    if not facts.auth_ok:
+        return [
+            Finding(
+                HTTPS_TESTCASE,
+                f"cloud {facts.cloud}",
+                Result.ABORT,
+                f"cloud {facts.cloud}: no token from {facts.auth_url}: catalog unknown",
+            )
+        ]
+    findings = []
+    seen: dict[str, str] = {}
+    for entry in facts.raw["catalog"]:
+        if entry["interface"] != "public":
+            continue
+        url = entry["url"]
+        subject = f"{facts.cloud} {entry['service_type']} {url}"
+        problems = []
+        parts = urlsplit(url)
+        if parts.scheme != "https":
+            problems.append("plain http")
+        try:
+            address = ipaddress.ip_address(parts.hostname or "")
+            if address.is_private or address.is_loopback or address.is_link_local:
+                problems.append(f"private address {address}")
+        except ValueError:
+            pass
+        if url in seen and seen[url] != entry["service_type"]:
+            problems.append(f"same URL as {seen[url]}")
+        seen.setdefault(url, entry["service_type"])
+        if problems:
+            findings.append(
+                Finding(
+                    HTTPS_TESTCASE,
+                    subject,
+                    Result.FAIL,
+                    f"public endpoint {url} ({entry['service_type']}): {', '.join(problems)}; "
+                    "expected https on a public address",
+                )
+            )
+        else:
+            findings.append(
+                Finding(HTTPS_TESTCASE, subject, Result.PASS, f"public endpoint {url} uses https")
+            )
+    for endpoint in public_endpoints(facts):
+        if not endpoint.answered:
+            findings.append(
+                Finding(
+                    HTTPS_TESTCASE,
+                    f"{facts.cloud} reachable {endpoint.version_url}",
+                    Result.ABORT,
+                    f"{endpoint.version_url} did not answer ({endpoint.error or endpoint.http_status})",
+                )
+            )
+    return findings
+
+
+def judge_tls_profile(facts: TenantFacts, now: dt.datetime) -> list[Finding]:
+    profile = intermediate_profile()
+    allowed_protocols = set(profile["tls_versions"])
+    allowed_suites = set(profile["ciphersuites"]) | set(profile["ciphers"]["iana"])
+    findings = []
+    scanned: set[str] = set()
+    for endpoint in public_endpoints(facts):
+        tls = endpoint.tls
+        if not endpoint.version_url.startswith("https://") or tls is None:
+            continue
+        where = f"{tls['host']}:{tls['port']}"
+        if where in scanned:
+            continue
+        scanned.add(where)
+        subject = f"{facts.cloud} tls {where}"
+        scan = tls.get("scan") or {}
+        if not scan or scan.get("error"):
+            findings.append(
+                Finding(
+                    TLS_TESTCASE,
+                    subject,
+                    Result.ABORT,
+                    f"{where}: TLS not scanned ({scan.get('error', 'no scan')})",
+                )
+            )
+            continue
+        problems = []
+        offered = {label: suites for label, suites in scan["protocols"].items() if suites}
+        for label, suites in offered.items():
+            if PROTOCOL_NAMES.get(label) not in allowed_protocols:
+                problems.append(f"offers {label}")
+            else:
+                extra = sorted(set(suites) - allowed_suites)
+                if extra:
+                    problems.append(
+                        f"{label} offers {', '.join(extra[:3])}{' ...' if len(extra) > 3 else ''}"
+                    )
+        if not offered:
+            problems.append("no protocol accepted")
+        certificate = scan.get("certificate")
+        if certificate is None:
+            problems.append("no certificate read")
+        else:
+            if not certificate["trusted"]:
+                problems.append("certificate chain not trusted")
+            if dt.datetime.fromisoformat(certificate["not_after"]) < now:
+                problems.append(f"certificate expired {certificate['not_after'][:10]}")
+        hsts = facts_headers(facts, endpoint.version_url).get("Strict-Transport-Security")
+        if not hsts:
+            problems.append("no Strict-Transport-Security header")
+        result = Result.FAIL if problems else Result.PASS
+        message = (
+            f"{where}: {'; '.join(problems)} (Mozilla intermediate expected)"
+            if problems
+            else f"{where}: {', '.join(offered)} with intermediate cipher suites, trusted certificate, HSTS"
+        )
+        findings.append(Finding(TLS_TESTCASE, subject, result, message, {"scan": scan}))
+    if not findings:
+        findings.append(
+            Finding(
+                TLS_TESTCASE,
+                f"{facts.cloud} tls",
+                Result.ABORT,
+                f"cloud {facts.cloud}: no public https endpoint to judge",
+            )
+        )
+    return findings
