@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -65,3 +67,14 @@ def host_facts_document(host: str = "ctl1", **sections: Any) -> dict[str, Any]:
     }
     document.update(sections)
     return document
+
+
+def run_patchcheck(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """The ``patchcheck`` command as a user runs it, from this venv."""
+    return subprocess.run(
+        [sys.executable, "-m", "patchcheck.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

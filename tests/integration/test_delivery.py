@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.helpers import run_patchcheck
 from tests.integration.conftest import APIKEY, SUBJECT, TestCloud, run_tenant_playbook
 from tests.integration.monitor_receiver import Receiver
 
@@ -27,14 +28,8 @@ def report(test_cloud: TestCloud, tmp_path_factory: pytest.TempPathFactory) -> P
     return out / "report.yaml"
 
 
-def patchcheck(*args: str | Path, wait: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "patchcheck.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+def patchcheck(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return run_patchcheck(*args)
 
 
 def deliver(

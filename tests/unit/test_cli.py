@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
-from tests.helpers import hibiscus_document, with_max_versions, write
+from tests.helpers import hibiscus_document, run_patchcheck, with_max_versions, write
 
 
 def patchcheck(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "patchcheck.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return run_patchcheck(*args)
 
 
 def judge(tmp_path: Path, document: dict, *extra: str) -> subprocess.CompletedProcess[str]:
