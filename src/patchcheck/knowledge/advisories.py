@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -134,14 +134,16 @@ class AdvisoryIndex:
 
     def series_of(self, product: str, version: str) -> str | None:
         """The series a release belongs to; for an unreleased version, that of the nearest release below."""
+        return self._series_of(product_key(product), version)
+
+    @lru_cache(maxsize=65536)  # noqa: B019  (the index lives as long as the process; hosts repeat versions)
+    def _series_of(self, key: str, version: str) -> str | None:
         try:
             wanted = Version(version)
         except InvalidVersion:
             return None
-        candidates = self.releases.get(product_key(product), [])
         best: tuple[Version, str] | None = None
-        for text, series in candidates:
-            released = Version(text)
+        for released, series in self._parsed_releases(key):
             if released == wanted:
                 return series
             if (
@@ -152,10 +154,14 @@ class AdvisoryIndex:
                 best = (released, series)
         if best:
             return best[1]
-        inferred = self.next_major.get(product_key(product))
+        inferred = self.next_major.get(key)
         if inferred and str(wanted.release[0]) == inferred[0]:
             return inferred[1]
         return None
+
+    @lru_cache(maxsize=1024)  # noqa: B019
+    def _parsed_releases(self, key: str) -> tuple[tuple[Version, str], ...]:
+        return tuple((Version(text), series) for text, series in self.releases.get(key, []))
 
 
 def advisory_from_json(entry: dict[str, Any]) -> Advisory:

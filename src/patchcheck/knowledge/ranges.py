@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from packaging.version import InvalidVersion, Version
 
@@ -123,8 +124,13 @@ class VersionRange:
             if a.upper_bound and a.upper_bound.operator == "<"
         )
 
-    def __str__(self) -> str:
+    @cached_property
+    def text(self) -> str:
+        """The canonical text, computed once (reasons quote it for every matching host)."""
         return ", ".join(str(alternative) for alternative in self.alternatives)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def parse_range(text: str) -> VersionRange:

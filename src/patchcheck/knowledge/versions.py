@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from debian.debian_support import Version as DebianVersion
 from packaging.version import InvalidVersion, Version
@@ -39,11 +40,19 @@ class RangeMatch:
     reason: str
 
 
+@lru_cache(maxsize=65536)
+def parse_version(text: str) -> Version | None:
+    """PEP 440 parsing, once per distinct string (thousands of hosts share a few hundred versions)."""
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
 def match_upstream(version_text: str, affected: VersionRange) -> RangeMatch:
     """Match an upstream (PEP 440) version against an advisory range."""
-    try:
-        version = Version(version_text)
-    except InvalidVersion:
+    version = parse_version(version_text)
+    if version is None:
         return RangeMatch(Match.UNKNOWN, f"{version_text!r} is not a PEP 440 version")
     if version.is_devrelease:
         base = Version(version.base_version)
