@@ -5,38 +5,21 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import host_facts_document, write
+from tests.helpers import host_facts_document, run_patchcheck, write
 
 LIBVIRT = Path("/etc/libvirt")
 
 
 def live_items(tmp_path: Path) -> dict[str, dict]:
     facts = write(host_facts_document("live1"), tmp_path / "facts.json")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "patchcheck.cli",
-            "judge",
-            "--facts",
-            str(facts),
-            "--verdicts",
-            str(tmp_path / "verdicts.json"),
-            "--hosts",
-            "local://",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = run_patchcheck(
+        "judge", "--facts", facts, "--verdicts", tmp_path / "verdicts.json", "--hosts", "local://"
     )
     assert (tmp_path / "verdicts.json").exists(), result.stdout + result.stderr
     testcases = json.loads((tmp_path / "verdicts.json").read_text())["testcases"]

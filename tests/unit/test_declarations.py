@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from patchcheck.errors import InputError
 from patchcheck.judge.declarations import load_declarations
 from patchcheck.judge.verdicts import load_verdicts
 from patchcheck.report.line_protocol import log_lines
-from tests.helpers import host_facts_document, write
+from tests.helpers import host_facts_document, run_patchcheck, write
 
 
 def host_facts(host: str = "ctl1") -> dict[str, Any]:
@@ -63,22 +62,19 @@ def judge(
     tmp_path: Path, declarations: str | None
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     facts = write(host_facts(), tmp_path / "host-ctl1.json")
-    args = [
-        sys.executable,
-        "-m",
-        "patchcheck.cli",
+    args: list[str | Path] = [
         "judge",
         "--facts",
-        str(facts),
+        facts,
         "--verdicts",
-        str(tmp_path / "verdicts.json"),
+        tmp_path / "verdicts.json",
         "--reference-date",
         "2026-11-23",
     ]
     if declarations is not None:
         (tmp_path / "declarations.yaml").write_text(declarations)
         args += ["--declarations", str(tmp_path / "declarations.yaml")]
-    result = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    result = run_patchcheck(*args)
     verdicts = (
         json.loads((tmp_path / "verdicts.json").read_text()) if (tmp_path / "verdicts.json").exists() else {}
     )
