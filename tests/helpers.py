@@ -69,12 +69,13 @@ def host_facts_document(host: str = "ctl1", **sections: Any) -> dict[str, Any]:
     return document
 
 
+def patchcheck_argv(*args: str | Path) -> list[str]:
+    """The ``patchcheck`` command line, run with this venv's Python."""
+    return [sys.executable, "-m", "patchcheck.cli", *map(str, args)]
+
+
 def run_patchcheck(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """The ``patchcheck`` command as a user runs it, from this venv."""
     return subprocess.run(
-        [sys.executable, "-m", "patchcheck.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
+        patchcheck_argv(*args), capture_output=True, text=True, timeout=timeout, check=False
     )

@@ -7,14 +7,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.helpers import run_patchcheck
+from tests.helpers import patchcheck_argv, run_patchcheck
 from tests.integration.conftest import APIKEY, SUBJECT, TestCloud, run_tenant_playbook
 from tests.integration.monitor_receiver import Receiver
 
@@ -166,19 +165,9 @@ def test_two_runs_at_once_send_each_report_once(
     receiver.mode = "500"
     assert deliver(report, keys, receiver.url, spool).returncode == 5
     receiver.mode, receiver.requests = "normal", []
-    command = [
-        sys.executable,
-        "-m",
-        "patchcheck.cli",
-        "upload",
-        "--token-file",
-        str(keys["token"]),
-        "--monitor",
-        receiver.url,
-        "--spool",
-        str(spool),
-        "--all",
-    ]
+    command = patchcheck_argv(
+        "upload", "--token-file", keys["token"], "--monitor", receiver.url, "--spool", spool, "--all"
+    )
     first, second = (
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)
     )
@@ -193,22 +182,19 @@ def test_killed_during_upload_keeps_the_report(
     receiver.mode, receiver.slow_s = "slow", 20
     spool = tmp_path / "spool"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "patchcheck.cli",
+        patchcheck_argv(
             "deliver",
             "--report",
-            str(report),
+            report,
             "--key",
-            str(keys["key"]),
+            keys["key"],
             "--token-file",
-            str(keys["token"]),
+            keys["token"],
             "--monitor",
             receiver.url,
             "--spool",
-            str(spool),
-        ],
+            spool,
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -149,13 +149,15 @@ class HostFacts:
 
     def config_view(self, service: str, folder: str | None = None) -> dict[str, dict[str, dict[str, Any]]]:
         """``{service: {file name: sections}}``: ``folder`` for ``service``, the first folder for others."""
+        wanted = {}  # service -> the one folder read for it
+        for config_file in self.config:
+            if config_file.service not in wanted or config_file.folder < wanted[config_file.service]:
+                wanted[config_file.service] = config_file.folder
+        if folder:
+            wanted[service] = folder
         view: dict[str, dict[str, dict[str, Any]]] = {}
         for config_file in sorted(self.config, key=lambda c: c.path):
-            if not config_file.readable:
-                continue
-            chosen = folder if config_file.service == service and folder else None
-            first = self.config_folders(config_file.service)[0]
-            if config_file.folder != (chosen or first):
+            if not config_file.readable or config_file.folder != wanted[config_file.service]:
                 continue
             view.setdefault(config_file.service, {})[config_file.name] = config_file.sections
         return view

@@ -83,7 +83,7 @@ def judge_component(
     match: Match,
     reason: str,
     now: dt.datetime,
-    unscored: str,
+    due: dt.datetime | None,
 ) -> tuple[Status, list[str]]:
     evidence = [f"{component.label}: {reason}"]
     if match is Match.UNKNOWN:
@@ -104,7 +104,6 @@ def judge_component(
             evidence.append(f"{component.where} changelog names {', '.join(advisory.cves)}")
             return Status.FIXED_BACKPORT, evidence
         evidence.append(f"{component.where} changelog does not name {', '.join(missing)}")
-    due = advisory.deadline(unscored)
     if due is None:
         evidence.append("disclosure date unknown")
         return Status.UNKNOWN, evidence
@@ -133,10 +132,10 @@ def judge_host_advisories(
     for component in facts.components:
         for found in index.affecting(component.product, component.upstream):
             advisory = found.advisory
-            status, evidence = judge_component(
-                facts, component, advisory, found.match.match, found.match.reason, now, unscored
-            )
             due = advisory.deadline(unscored)
+            status, evidence = judge_component(
+                facts, component, advisory, found.match.match, found.match.reason, now, due
+            )
             band = advisory.band(unscored)
             timing = f"due {due:%Y-%m-%d %H:%M} UTC, {describe_time(due, now)}" if due else "due date unknown"
             subject = f"{facts.host} {component.product} {component.version} {advisory.id}"

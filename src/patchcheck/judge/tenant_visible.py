@@ -118,7 +118,7 @@ def image_locations(facts: TenantFacts) -> Finding:
     subject = f"{facts.cloud} image locations"
     if not images or images.get("error") or (images.get("http_status") or 0) >= 400:
         problem = (
-            (images or {}).get("error") or f"HTTP {(images or {}).get('http_status')}"
+            (images.get("error") or f"HTTP {images.get('http_status')}")
             if images
             else "no image service was read"
         )
