@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ from types import ModuleType
 from typing import Any
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: The upstream snapshots beside the checkout (../shared/data), as CI provides them.
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 #: Facts gathered by the real collector from the local test cloud (Hibiscus services).
 HIBISCUS_FACTS = FIXTURES / "tenant-hibiscus.json"
 
@@ -79,3 +82,14 @@ def run_patchcheck(*args: str | Path, timeout: float = 300) -> subprocess.Comple
     return subprocess.run(
         patchcheck_argv(*args), capture_output=True, text=True, timeout=timeout, check=False
     )
+
+
+def shared_data() -> Path:
+    """The upstream snapshots; with CI=true their absence fails the test, elsewhere it skips it."""
+    import pytest
+
+    if not SHARED.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and the upstream snapshots are missing at {SHARED}")
+        pytest.skip(f"upstream snapshots not at {SHARED}")
+    return SHARED

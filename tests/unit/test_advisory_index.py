@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
@@ -14,23 +13,15 @@ from patchcheck.knowledge.advisories import shipped_index
 from patchcheck.knowledge.build import OVERLAY, Sources, build_index
 from patchcheck.knowledge.ranges import parse_range
 from patchcheck.knowledge.versions import Match
+from tests.helpers import shared_data
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared" / "data"
 DATA = REPO / "src" / "patchcheck" / "data"
 INDEX = shipped_index()
 OVERLAY_DATA = yaml.safe_load(OVERLAY.read_text())
 CHECKABLE = [a for a in INDEX.advisories if a.checkable]
 #: The day the notes snapshot was taken (../shared/data/README.md), passed to the build as --notes-as-of.
 INDEX_NOTES_AS_OF = dt.date(2026, 8, 20)
-
-
-def shared_data() -> Path:
-    if not SHARED.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and the upstream snapshots are missing at {SHARED}")
-        pytest.skip(f"upstream snapshots not at {SHARED}")
-    return SHARED
 
 
 def test_every_advisory_and_note_is_in_the_index() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.helpers import hibiscus_document, run_patchcheck, with_max_versions, write
+from tests.helpers import hibiscus_document, run_patchcheck, shared_data, with_max_versions, write
 
 
 def patchcheck(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -151,7 +151,7 @@ def test_advisories_show_and_an_unknown_id() -> None:
 
 
 def test_index_build_with_a_problem_replaces_nothing(tmp_path: Path) -> None:
-    shared = Path(__file__).resolve().parents[3] / "shared" / "data"
+    shared = shared_data()
     ossa = tmp_path / "ossa"
     ossa.mkdir()
     for source in sorted((shared / "ossa" / "ossa").glob("OSSA-2026-*.yaml")):
