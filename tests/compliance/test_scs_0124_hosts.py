@@ -1,12 +1,14 @@
-"""scs-0124 from the operator's hosts: one item per (host, product, advisory) that applies,
-per installed service's release series, per configuration requirement, per inventory host.
+"""scs-0124 from the operator's hosts: one item per host and testcase, carrying every finding.
 
-Item ids read like ``ctl1 nova 29.0.1 OSSA-2024-002``; a failure message like
+Item ids name the host (``test_no_applicable_advisory_is_overdue[ctl1]``); the verdicts file
+keeps each finding of it, e.g. ``ctl1 nova 29.0.1 OSSA-2024-002`` with the sentence
 ``ctl1: nova 29.0.1 (dpkg python3-nova) and OSSA-2024-002 (medium, due 2024-08-23 00:00 UTC,
-overdue by 822 days): overdue``.
+overdue by 822 days): overdue``. A host with nothing to judge for a testcase has no item there.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import pytest
 
@@ -14,11 +16,11 @@ from patchcheck.facts import HostFacts
 from patchcheck.judge import inventory_complete, maintained_release, ossa_patched, ossn_config
 from patchcheck.judge.pytest_plugin import (
     loaded_facts,
-    parametrize_findings,
+    parametrize_groups,
     reference_date,
     reference_moment,
 )
-from patchcheck.judge.verdict import Finding
+from patchcheck.judge.verdict import FindingGroup
 from patchcheck.knowledge.advisories import shipped_index
 from patchcheck.knowledge.series import shipped_series
 
@@ -28,47 +30,54 @@ def hosts(config: pytest.Config) -> list[HostFacts]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each host's findings are judged when its item runs (``functools.partial``), not here."""
     config = metafunc.config
     index = shipped_index()
-    findings: list[Finding] = []
-    if "advisory_finding" in metafunc.fixturenames:
+    if "advisory_findings" in metafunc.fixturenames:
         unscored = config.getoption("--unscored-severity")
-        for facts in hosts(config):
-            findings += ossa_patched.judge_host_advisories(facts, index, reference_moment(config), unscored)
-        parametrize_findings(metafunc, "advisory_finding", findings)
-    elif "host_release_finding" in metafunc.fixturenames:
-        for facts in hosts(config):
-            findings += maintained_release.judge_host_release(
-                facts, index, shipped_series(), reference_date(config)
-            )
-        parametrize_findings(metafunc, "host_release_finding", findings)
-    elif "config_finding" in metafunc.fixturenames:
-        for facts in hosts(config):
-            findings += ossn_config.judge_host_config(facts, index)
-        parametrize_findings(metafunc, "config_finding", findings)
-    elif "inventory_finding" in metafunc.fixturenames:
-        parametrize_findings(
+        moment = reference_moment(config)
+        judge = ossa_patched.judge_host_advisories
+        parametrize_groups(
             metafunc,
-            "inventory_finding",
-            [inventory_complete.judge_inventory(facts) for facts in hosts(config)],
+            "advisory_findings",
+            [(f.host, partial(judge, f, index, moment, unscored)) for f in hosts(config)],
+        )
+    elif "host_release_findings" in metafunc.fixturenames:
+        day = reference_date(config)
+        judge = maintained_release.judge_host_release
+        parametrize_groups(
+            metafunc,
+            "host_release_findings",
+            [(f.host, partial(judge, f, index, shipped_series(), day)) for f in hosts(config)],
+        )
+    elif "config_findings" in metafunc.fixturenames:
+        judge = ossn_config.judge_host_config
+        parametrize_groups(
+            metafunc, "config_findings", [(f.host, partial(judge, f, index)) for f in hosts(config)]
+        )
+    elif "inventory_findings" in metafunc.fixturenames:
+        parametrize_groups(
+            metafunc,
+            "inventory_findings",
+            [(f.host, partial(inventory_complete.judge_inventory_findings, f)) for f in hosts(config)],
         )
 
 
 @pytest.mark.scs_testcase(ossa_patched.TESTCASE)
-def test_no_applicable_advisory_is_overdue(advisory_finding: Finding) -> None:
-    advisory_finding.check()
+def test_no_applicable_advisory_is_overdue(advisory_findings: FindingGroup) -> None:
+    advisory_findings.check()
 
 
 @pytest.mark.scs_testcase(maintained_release.TESTCASE)
-def test_installed_service_runs_a_maintained_series(host_release_finding: Finding) -> None:
-    host_release_finding.check()
+def test_installed_service_runs_a_maintained_series(host_release_findings: FindingGroup) -> None:
+    host_release_findings.check()
 
 
 @pytest.mark.scs_testcase(ossn_config.TESTCASE)
-def test_security_note_configuration_holds(config_finding: Finding) -> None:
-    config_finding.check()
+def test_security_note_configuration_holds(config_findings: FindingGroup) -> None:
+    config_findings.check()
 
 
 @pytest.mark.scs_testcase(inventory_complete.TESTCASE)
-def test_inventory_host_was_gathered(inventory_finding: Finding) -> None:
-    inventory_finding.check()
+def test_inventory_host_was_gathered(inventory_findings: FindingGroup) -> None:
+    inventory_findings.check()

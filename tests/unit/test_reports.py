@@ -127,7 +127,7 @@ def test_verdicts_file_round_trip_and_tamper_check(tmp_path: Path) -> None:
     judged.write(tmp_path / "verdicts.json")
     again = load_verdicts(tmp_path / "verdicts.json")
     assert again.overall is Result.FAIL
-    text = (tmp_path / "verdicts.json").read_text().replace('"result": "FAIL"', '"result": "PASS"', 1)
+    text = (tmp_path / "verdicts.json").read_text().replace('"result":"FAIL"', '"result":"PASS"', 1)
     (tmp_path / "verdicts.json").write_text(text)
     with pytest.raises(InputError, match=r"testcases\[0\]\.result: says PASS but its items give FAIL"):
         load_verdicts(tmp_path / "verdicts.json")

@@ -46,6 +46,25 @@ def read_json(path: Path) -> Any:
         raise InputError(path, f"line {exc.lineno} column {exc.colno}", f"not JSON: {exc.msg}") from None
 
 
+def expand_facts_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder stands for the ``*.json`` files directly in it, in name order.
+
+    Folders keep the command line short: 10,000 ``--facts`` arguments made argument
+    parsing (argparse, then pytest's) take longer than judging. An empty folder is
+    an error, never a run that judges nothing.
+    """
+    expanded: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(entry for entry in path.glob("*.json") if entry.is_file())
+            if not files:
+                raise InputError(path, "", "a facts folder without any *.json file")
+            expanded += files
+        else:
+            expanded.append(path)
+    return expanded
+
+
 def load_facts(path: Path) -> TenantFacts | HostFacts:
     """Load one facts file, validated against the schema its header names."""
     document = read_json(path)

@@ -134,11 +134,8 @@ class HostFacts:
     components: tuple[Component, ...]
     config: tuple[ConfigFile, ...]
     errors: tuple[str, ...]
-    raw: dict[str, Any]
-
-    @property
-    def sources(self) -> tuple[str, ...]:
-        return tuple(self.raw.get("sources") or ALL_SOURCES)
+    sources: tuple[str, ...] = ALL_SOURCES
+    """What the collector was asked to read; the document itself is not kept (10,000 hosts must fit)."""
 
     @property
     def skipped_sources(self) -> tuple[str, ...]:
@@ -237,5 +234,5 @@ class HostFacts:
             components=tuple(components),
             config=config,
             errors=tuple(document["errors"]),
-            raw=document,
+            sources=tuple(document.get("sources") or ALL_SOURCES),
         )

@@ -10,8 +10,10 @@ testcase of the scope is written, with no items ABORT.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +22,11 @@ import pytest
 from patchcheck import __version__
 from patchcheck.errors import InputError
 from patchcheck.facts import HostFacts, TenantFacts, load_facts
+from patchcheck.facts.load import expand_facts_paths
 from patchcheck.judge.declarations import Declarations, load_declarations
-from patchcheck.judge.verdict import AbortCheck, Finding, Result
-from patchcheck.judge.verdicts import Item, TestcaseVerdict, Verdicts
+from patchcheck.judge.handoff import Handoff
+from patchcheck.judge.verdict import AbortCheck, Finding, FindingGroup, Result, combine
+from patchcheck.judge.verdicts import Item, Verdicts, VerdictsWriter
 from patchcheck.scope import load_scope
 
 MARKER = "scs_testcase"
@@ -34,7 +38,9 @@ LOADED_FACTS = pytest.StashKey[list[tuple[Path, "TenantFacts | HostFacts | Input
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("patchcheck")
-    group.addoption("--facts", action="append", default=[], type=Path, help="facts file (repeatable)")
+    group.addoption(
+        "--facts", action="append", default=[], type=Path, help="facts file or folder of them (repeatable)"
+    )
     group.addoption("--reference-date", default=None, help="judge as of this day (YYYY-MM-DD); default today")
     group.addoption("--verdicts", type=Path, default=None, help="write the verdicts file here")
     group.addoption("--scope", type=Path, default=None, help="SCS scope file (default: the shipped one)")
@@ -46,8 +52,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(id): the SCS testcase this check contributes to")
     config.addinivalue_line("markers", f"{NOT_APPLICABLE}: no finding to check here (deselected)")
+    preloaded = handoff_of(config)
     loaded: list[tuple[Path, TenantFacts | HostFacts | InputError]] = []
-    for path in config.getoption("--facts"):
+    try:
+        paths = expand_facts_paths(config.getoption("--facts"))
+    except InputError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    for path in paths:
+        if preloaded is not None and path in preloaded.facts:
+            loaded.append((path, preloaded.facts[path]))
+            continue
         try:
             loaded.append((path, load_facts(path)))
         except InputError as exc:
@@ -55,6 +69,42 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[LOADED_FACTS] = loaded
     config.stash[DECLARATIONS] = load_declarations(config.getoption("--declarations"))
     config.pluginmanager.register(VerdictRecorder(config), "patchcheck-verdicts")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> pytest.TestReport | None:
+    """A failing or aborting group's report with its sentence, without pytest's traceback rendering.
+
+    pytest renders a traceback for every failure, parsing the test's source each
+    time, even with ``--tb=no``: two thirds of the run for 1,000 hosts. The
+    outcome of a group is its findings' sentences; the traceback adds nothing.
+    """
+    params = getattr(getattr(item, "callspec", None), "params", {}).values()
+    if (
+        call.when != "call"
+        or call.excinfo is None
+        or not call.excinfo.errisinstance((AssertionError, AbortCheck))
+        or not any(isinstance(value, FindingGroup) for value in params)
+    ):
+        return None
+    return pytest.TestReport(
+        item.nodeid,
+        item.location,
+        {name: 1 for name in item.keywords},
+        "failed",
+        first_line(str(call.excinfo.value)),
+        "call",
+        duration=call.duration,
+        start=call.start,
+        stop=call.stop,
+        user_properties=item.user_properties,
+    )
+
+
+def handoff_of(config: pytest.Config) -> Handoff | None:
+    return next(
+        (plugin for plugin in config.pluginmanager.get_plugins() if isinstance(plugin, Handoff)), None
+    )
 
 
 def loaded_facts(config: pytest.Config) -> list[tuple[Path, TenantFacts | HostFacts | InputError]]:
@@ -74,7 +124,8 @@ def reference_date(config: pytest.Config) -> dt.date:
 class VerdictRecorder:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.items: dict[str, list[Item]] = {}
+        target = config.getoption("--verdicts")
+        self.writer = VerdictsWriter(target) if target is not None else None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -96,15 +147,12 @@ class VerdictRecorder:
     def record(self, item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestReport) -> None:
         marker = item.get_closest_marker(MARKER)
         assert marker is not None
+        params = getattr(getattr(item, "callspec", None), "params", {}).values()
+        group = next((value for value in params if isinstance(value, FindingGroup)), None)
         finding = getattr(item, "patchcheck_finding", None) or next(
-            (
-                value
-                for value in getattr(getattr(item, "callspec", None), "params", {}).values()
-                if isinstance(value, Finding)
-            ),
-            None,
+            (value for value in params if isinstance(value, Finding)), None
         )
-        subject = finding.subject if finding else item.name
+        subject = group.subject if group else finding.subject if finding else item.name
         evidence = finding.evidence if finding else {}
         if report.passed:
             result, message = Result.PASS, finding.message if finding else "passed"
@@ -118,48 +166,60 @@ class VerdictRecorder:
             result, message = Result.FAIL, first_line(str(call.excinfo.value))
         else:
             result, message = Result.ABORT, f"{subject}: the check itself broke: {exception_line(call)}"
-        self.items.setdefault(marker.args[0], []).append(
-            Item(item.nodeid, subject, result, message, evidence)
-        )
+        if self.writer is None or not self.chosen(marker.args[0]):
+            return
+        add = functools.partial(self.writer.add, marker.args[0])
+        if group is None:
+            add(Item(item.nodeid, subject, result, message, evidence))
+            return
+        findings = group.judged
+        if findings is None:  # judging itself broke (or never ran): one ABORT for the subject
+            add(Item(item.nodeid, subject, Result.ABORT, message))
+        elif result is (combine([f.result for f in findings]) if findings else Result.PASS):
+            for f in findings:  # the item ended as its findings say: each keeps its own result
+                add(Item(item.nodeid, f.subject, f.result, f.message, f.evidence))
+        else:  # the check broke, was skipped or disagrees: no finding of it may count as PASS
+            for f in findings:
+                add(Item(item.nodeid, f.subject, Result.ABORT, f"{f.subject}: {message}", f.evidence))
+        group.release()
+
+    def chosen(self, testcase_id: str) -> bool:
+        pattern = self.config.getoption("--tests")
+        return pattern is None or re.search(pattern, testcase_id) is not None
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        target = self.config.getoption("--verdicts")
-        if target is None or exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-            return  # an interrupted session (collection error, usage error) writes no verdicts
+        if self.writer is None:
+            return
+        if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            self.writer.discard()  # an interrupted session (collection error, usage error) writes no verdicts
+            return
         scope = load_scope(self.config.getoption("--scope"))
-        pattern = self.config.getoption("--tests")
-
-        def chosen(testcase_id: str) -> bool:
-            return pattern is None or re.search(pattern, testcase_id) is not None
-
-        testcases = [
-            TestcaseVerdict(tc.id, tc.description, self.items.pop(tc.id, []))
-            for tc in scope.testcases
-            if chosen(tc.id)
+        order = [(tc.id, tc.description) for tc in scope.testcases if self.chosen(tc.id)]
+        order += [
+            (unknown, "(not in the scope file)")
+            for unknown in self.writer.spools
+            if unknown not in scope.testcase_ids
         ]
-        for unknown, items in self.items.items():
-            if chosen(unknown) and unknown not in scope.testcase_ids:
-                testcases.append(TestcaseVerdict(unknown, "(not in the scope file)", items))
-        facts = [
-            {
-                "path": str(path),
-                "cloud": getattr(loaded, "cloud", None),
-                "host": getattr(loaded, "host", None),
-                "collected_at": getattr(loaded, "collected_at", None),
-                "error": str(loaded) if isinstance(loaded, InputError) else None,
-            }
-            for path, loaded in self.config.stash.get(LOADED_FACTS, [])
-        ]
-        Verdicts(
+        sources = self.config.stash.get(LOADED_FACTS, [])
+        header = Verdicts(
             judged_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             reference_date=reference_date(self.config).isoformat(),
             patchcheck_version=__version__,
-            facts=facts,
-            testcases=testcases,
+            facts=[
+                {
+                    "path": str(path),
+                    "cloud": getattr(loaded, "cloud", None),
+                    "host": getattr(loaded, "host", None),
+                    "collected_at": getattr(loaded, "collected_at", None),
+                    "error": str(loaded) if isinstance(loaded, InputError) else None,
+                }
+                for path, loaded in sources
+            ],
+            testcases=[],
             command=["patchcheck", *sys.argv[1:]]
             if Path(sys.argv[0]).name == "patchcheck"
             else list(sys.argv),
-            tests=pattern,
+            tests=self.config.getoption("--tests"),
             declarations=[
                 d.to_json(reference_date(self.config)) for d in self.config.stash[DECLARATIONS].entries
             ],
@@ -172,10 +232,14 @@ class VerdictRecorder:
                         for c in loaded.components
                     ],
                 }
-                for _path, loaded in self.config.stash.get(LOADED_FACTS, [])
+                for _path, loaded in sources
                 if isinstance(loaded, HostFacts)
             ],
-        ).write(target)
+        ).header()
+        results = self.writer.finish(header, order)
+        handoff = handoff_of(self.config)
+        if handoff is not None:
+            handoff.results = results
 
 
 def parametrize_findings(metafunc: pytest.Metafunc, name: str, findings: list[Finding]) -> None:
@@ -185,6 +249,29 @@ def parametrize_findings(metafunc: pytest.Metafunc, name: str, findings: list[Fi
     findings = [declarations.apply(finding, day) for finding in findings]
     if findings:
         metafunc.parametrize(name, findings, ids=[finding.subject for finding in findings])
+    else:
+        metafunc.parametrize(
+            name, [pytest.param(None, marks=getattr(pytest.mark, NOT_APPLICABLE))], ids=["not-applicable"]
+        )
+
+
+def parametrize_groups(
+    metafunc: pytest.Metafunc, name: str, judges: list[tuple[str, Callable[[], Sequence[Finding]]]]
+) -> None:
+    """One item per (subject, judge) pair, judged when it runs, with operator declarations applied.
+
+    A list, not a dict: two facts files naming the same host both get an item (pytest
+    numbers the ids), instead of one silently replacing the other.
+    """
+    declarations = metafunc.config.stash[DECLARATIONS]
+    day = reference_date(metafunc.config)
+
+    def declared(judge: Callable[[], Sequence[Finding]]) -> Callable[[], list[Finding]]:
+        return lambda: [declarations.apply(finding, day) for finding in judge()]
+
+    groups = [FindingGroup(subject, declared(judge)) for subject, judge in judges]
+    if groups:
+        metafunc.parametrize(name, groups, ids=[group.subject for group in groups])
     else:
         metafunc.parametrize(
             name, [pytest.param(None, marks=getattr(pytest.mark, NOT_APPLICABLE))], ids=["not-applicable"]
