@@ -23,6 +23,7 @@ from typing import Any
 
 from patchcheck import __version__
 from patchcheck.errors import ExitCode, InputError
+from patchcheck.files import atomic_write, output_lock
 from patchcheck.judge.verdict import Result, combine
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,6 +43,11 @@ def parse_day(text: str) -> dt.date:
 
 def cmd_judge(args: argparse.Namespace) -> int:
     """Run the compliance layer (tests/compliance) with pytest on the facts."""
+    with output_lock(args.verdicts.parent):  # a second run on the same folder waits its turn
+        return run_judge(args)
+
+
+def run_judge(args: argparse.Namespace) -> int:
     import pytest
 
     from patchcheck.facts import HostFacts, load_facts
@@ -116,7 +122,12 @@ def previous_verdicts_path(verdicts: Path) -> Path:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Write the SCS report YAML and JUnit XML; print the line protocol."""
+    """Write the SCS report YAML, JUnit XML, summaries, VEX and SBOM; print the line protocol."""
+    with output_lock(args.out_dir):  # a second run on the same folder waits its turn
+        return write_outputs(args)
+
+
+def write_outputs(args: argparse.Namespace) -> int:
     from patchcheck.judge.verdicts import load_verdicts
     from patchcheck.report import sbom, summary, vex
     from patchcheck.report.junit import write_junit
@@ -132,13 +143,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     write_junit(verdicts, args.subject, out / "junit.xml")
     previous_path = args.previous or previous_verdicts_path(args.verdicts)
     previous = load_verdicts(previous_path) if previous_path.exists() else None
-    (out / "summary.md").write_text(summary.markdown(verdicts, args.subject, previous), encoding="utf-8")
-    (out / "summary.html").write_text(summary.html_page(verdicts, args.subject, previous), encoding="utf-8")
-    (out / "vex.cdx.json").write_text(vex.cyclonedx_vex(verdicts, args.subject), encoding="utf-8")
-    if vex.advisory_items(verdicts):  # OpenVEX needs at least one statement
-        (out / "vex.openvex.json").write_text(vex.openvex(verdicts, args.subject), encoding="utf-8")
-    if verdicts.inventory:
-        (out / "sbom.cdx.json").write_text(sbom.cyclonedx_sbom(verdicts, args.subject), encoding="utf-8")
+    atomic_write(out / "summary.md", summary.markdown(verdicts, args.subject, previous))
+    atomic_write(out / "summary.html", summary.html_page(verdicts, args.subject, previous))
+    atomic_write(out / "vex.cdx.json", vex.cyclonedx_vex(verdicts, args.subject))
+    optional = {
+        # OpenVEX needs at least one statement; an SBOM needs an inventory (host runs)
+        "vex.openvex.json": vex.openvex(verdicts, args.subject) if vex.advisory_items(verdicts) else None,
+        "sbom.cdx.json": sbom.cyclonedx_sbom(verdicts, args.subject) if verdicts.inventory else None,
+    }
+    for name, text in optional.items():
+        if text is None:  # never leave an earlier run's file beside this run's report
+            (out / name).unlink(missing_ok=True)
+        else:
+            atomic_write(out / name, text)
     for line in log_lines(verdicts):
         print(line, file=sys.stderr)
     for line in result_lines(verdicts):

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from patchcheck.errors import InputError
 from patchcheck.facts.load import read_json
+from patchcheck.files import atomic_writer
 from patchcheck.judge.verdict import Result, combine
 
 SCHEMA_VERSION = 1
@@ -141,10 +142,8 @@ class VerdictsWriter:
     def finish(self, header: dict[str, Any], testcases: list[tuple[str, str]]) -> dict[str, Result]:
         """Write ``header`` and the testcases in this order (those without items too); their results."""
         results = {}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(self.path.suffix + ".tmp")
         try:
-            with temporary.open("w", encoding="utf-8") as out:
+            with atomic_writer(self.path) as out:
                 out.write(self.encode(header)[:-1] + ',"testcases":[')
                 for number, (testcase, description) in enumerate(testcases):
                     results[testcase] = self.result(testcase)
@@ -156,7 +155,6 @@ class VerdictsWriter:
                         shutil.copyfileobj(spool, out)
                     out.write("]}")
                 out.write("]}\n")
-            temporary.replace(self.path)
         finally:
             self.discard()
         return results

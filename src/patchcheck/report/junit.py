@@ -11,6 +11,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from patchcheck.files import atomic_write
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Verdicts
 
@@ -42,5 +43,5 @@ def build_junit(verdicts: Verdicts, subject: str) -> ET.ElementTree:
 
 
 def write_junit(verdicts: Verdicts, subject: str, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    build_junit(verdicts, subject).write(path, encoding="utf-8", xml_declaration=True)
+    root = build_junit(verdicts, subject).getroot()
+    atomic_write(path, ET.tostring(root, encoding="utf-8", xml_declaration=True).decode("utf-8"))

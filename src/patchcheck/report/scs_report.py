@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from patchcheck.files import atomic_writer
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Verdicts
 from patchcheck.report.line_protocol import log_lines, result_lines
@@ -69,11 +70,8 @@ def build_report(
 
 
 def write_report(report: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    with temporary.open("w", encoding="utf-8") as handle:
+    with atomic_writer(path) as handle:
         yaml.safe_dump(report, handle, default_flow_style=False, sort_keys=False, explicit_start=True)
-    temporary.replace(path)
 
 
 def results_of(report: dict[str, Any]) -> dict[str, Result]:

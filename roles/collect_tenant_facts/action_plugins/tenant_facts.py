@@ -1,0 +1,49 @@
+"""Action plugin: run the ``tenant_facts`` module and write its facts file on the controller.
+
+Why: a ``file`` task for the folder and a ``copy`` task for the file were two more
+module round trips, most of the collection's wall time beyond the HTTP requests
+(see bench/tenant_run.py). The facts stay in the task result (one cloud, a few
+kB), so the playbook can still say what was read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ansible.errors import AnsibleError
+from ansible.plugins.action import ActionBase
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+
+    def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        args = dict(self._task.args)
+        dest = args.pop("dest", None)
+        if not dest:
+            raise AnsibleError("tenant_facts: 'dest' (the facts file on the controller) is required")
+        module = self._execute_module(module_name="tenant_facts", module_args=args, task_vars=task_vars)
+        facts = module.get("facts")
+        if not module.get("failed") and isinstance(facts, dict):
+            target = Path(dest)
+            target.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
+            descriptor, name = tempfile.mkstemp(prefix=".tenant-facts-", dir=target.parent)
+            temporary = Path(name)
+            try:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+                    json.dump(facts, stream, indent=1, sort_keys=True)
+                    stream.write("\n")
+                temporary.chmod(0o640)
+                temporary.replace(target)  # atomically: a reader never sees half a file
+            except BaseException:
+                temporary.unlink(missing_ok=True)
+                raise
+            module["dest"] = dest
+        module["changed"] = False  # reading the cloud changes nothing; the controller-side file is output
+        result.update(module)
+        return result
