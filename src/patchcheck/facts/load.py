@@ -71,7 +71,7 @@ def load_facts(path: Path) -> TenantFacts | HostFacts:
     if not isinstance(document, dict):
         raise InputError(path, "$", "a facts file is a JSON object")
     kind, version = document.get("kind"), document.get("schema_version")
-    if (kind, version) not in SCHEMAS:
+    if not isinstance(kind, str) or not isinstance(version, int) or (kind, version) not in SCHEMAS:
         known = ", ".join(f"{k} v{v}" for k, v in SCHEMAS)
         raise InputError(
             path,
