@@ -231,3 +231,39 @@ def test_nightly_playbook_collects_judges_signs_and_delivers(
     assert spooled(tmp_path / "spool") == []
     for name in ("summary.md", "summary.html", "vex.cdx.json", "junit.xml"):
         assert (tmp_path / "out" / name).exists(), name
+
+
+def test_while_a_report_waits_no_credential_is_in_the_spool_or_any_output(
+    test_cloud: TestCloud, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    """The monitor is down, so the signed report stays in the spool: the API key, the token file's
+    content, the private key and the cloud's password must be in none of the files nor the output."""
+    run = run_tenant_playbook(
+        test_cloud.clouds_yaml,
+        tmp_path / "out",
+        "-vvv",
+        "-e",
+        "patchcheck_monitor_url=http://127.0.0.1:9",
+        "-e",
+        f"patchcheck_signing_key={keys['key']}",
+        "-e",
+        f"patchcheck_token_file={keys['token']}",
+        "-e",
+        f"patchcheck_spool={tmp_path / 'spool'}",
+    )
+    assert run.returncode == 0, run.output[-3000:]
+    assert spooled(tmp_path / "spool"), "the undelivered report must wait in the spool"
+    written = "\n".join(
+        path.read_text(errors="replace")
+        for folder in (tmp_path / "out", tmp_path / "spool")
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    )
+    secrets = {
+        "api key": APIKEY,
+        "token file": keys["token"].read_text().strip(),
+        "private key": keys["key"].read_text().splitlines()[1],
+        **test_cloud.secrets,
+    }
+    for name, secret in secrets.items():
+        assert secret not in written + run.output, f"{name} leaked"

@@ -331,3 +331,45 @@ def test_one_module_call_per_host_secrets_stay_on_the_host_and_nothing_changes(
     assert (
         ldap["evidence"]["status"] == "overdue"
     )  # driver = ldap without inverted/emulated enabled attribute
+
+
+def interpreter(path: Path, script: str) -> Path:
+    """A Python interpreter for a host that misbehaves before the module runs."""
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_a_host_that_times_out_or_whose_module_crashes_is_written_down_never_passed(tmp_path: Path) -> None:
+    slow = interpreter(tmp_path / "slow-python", f'sleep 120; exec {sys.executable} "$@"')
+    crash = interpreter(tmp_path / "crash-python", 'echo "Segmentation fault" >&2; exit 139')
+    inventory = write_inventory(
+        tmp_path / "hosts.yaml",
+        {
+            "good1": local_host(collect_host_facts_config_roots=[str(tmp_path / "none")]),
+            "slow1": local_host(ansible_python_interpreter=str(slow)),
+            "crash1": local_host(ansible_python_interpreter=str(crash)),
+        },
+    )
+    run = run_operator_playbook(
+        inventory,
+        tmp_path / "out",
+        "-e",
+        "collect_host_facts_timeout=10",
+        "-e",
+        "patchcheck_live_checks=false",
+    )
+    assert run.returncode != 0  # not compliant: two hosts were not gathered
+    failures = {
+        host: json.loads((tmp_path / "out" / "facts" / f"host-{host}.json").read_text()).get("failure")
+        for host in ("good1", "slow1", "crash1")
+    }
+    assert failures["good1"] is None
+    assert failures["slow1"].startswith("timed out"), failures
+    assert failures["crash1"].startswith("failed:"), failures
+    results = verdicts(tmp_path / "out")
+    inventory_items = items_of(results["scs-0124-inventory-complete"])
+    assert (inventory_items["slow1"]["result"], inventory_items["crash1"]["result"]) == ("FAIL", "FAIL")
+    assert inventory_items["good1"]["result"] == "PASS"
+    for testcase in ("scs-0124-ossa-patched", "scs-0124-maintained-release"):
+        assert {items_of(results[testcase])[host]["result"] for host in ("slow1", "crash1")} == {"ABORT"}
