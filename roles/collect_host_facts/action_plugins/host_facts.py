@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.plugins.action import ActionBase
+
+from patchcheck.files import atomic_write
 
 FAILURE_LENGTH = 300
 
@@ -53,18 +53,7 @@ def first_line(text: object) -> str:
 
 def write_facts(dest: str, document: dict[str, Any]) -> None:
     """Atomically (a reader never sees half a file), mode 0640 as the output folder expects."""
-    target = Path(dest)
-    descriptor, name = tempfile.mkstemp(prefix=".host-facts-", dir=target.parent)
-    temporary = Path(name)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            json.dump(document, stream, indent=1, sort_keys=True)
-            stream.write("\n")
-        temporary.chmod(0o640)
-        temporary.replace(target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    atomic_write(Path(dest), json.dumps(document, indent=1, sort_keys=True) + "\n", mode=0o640)
 
 
 class ActionModule(ActionBase):

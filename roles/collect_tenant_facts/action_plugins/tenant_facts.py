@@ -2,20 +2,21 @@
 
 Why: a ``file`` task for the folder and a ``copy`` task for the file were two more
 module round trips, most of the collection's wall time beyond the HTTP requests
-(see bench/tenant_run.py). The facts stay in the task result (one cloud, a few
-kB), so the playbook can still say what was read.
+(see bench/tenant_run.py). The file is written with patchcheck's own atomic writer
+(patchcheck is installed beside ansible-playbook on the controller). The facts stay
+in the task result (one cloud, a few kB), so the playbook can still say what was read.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
+
+from patchcheck.files import atomic_write
 
 
 class ActionModule(ActionBase):
@@ -32,17 +33,7 @@ class ActionModule(ActionBase):
         if not module.get("failed") and isinstance(facts, dict):
             target = Path(dest)
             target.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
-            descriptor, name = tempfile.mkstemp(prefix=".tenant-facts-", dir=target.parent)
-            temporary = Path(name)
-            try:
-                with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-                    json.dump(facts, stream, indent=1, sort_keys=True)
-                    stream.write("\n")
-                temporary.chmod(0o640)
-                temporary.replace(target)  # atomically: a reader never sees half a file
-            except BaseException:
-                temporary.unlink(missing_ok=True)
-                raise
+            atomic_write(target, json.dumps(facts, indent=1, sort_keys=True) + "\n", mode=0o640)
             module["dest"] = dest
         module["changed"] = False  # reading the cloud changes nothing; the controller-side file is output
         result.update(module)
