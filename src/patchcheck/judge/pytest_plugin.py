@@ -15,7 +15,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -30,6 +30,7 @@ from patchcheck.judge.verdicts import Item, Verdicts, VerdictsWriter
 from patchcheck.scope import load_scope
 
 MARKER = "scs_testcase"
+ParamT = TypeVar("ParamT")
 NOT_APPLICABLE = "patchcheck_not_applicable"
 DECLARATIONS = pytest.StashKey[Declarations]()
 #: Where the compliance layer's conftest leaves the facts it loaded: (path, facts or the load error).
@@ -79,12 +80,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     time, even with ``--tb=no``: two thirds of the run for 1,000 hosts. The
     outcome of a group is its findings' sentences; the traceback adds nothing.
     """
-    params = getattr(getattr(item, "callspec", None), "params", {}).values()
     if (
         call.when != "call"
         or call.excinfo is None
         or not call.excinfo.errisinstance((AssertionError, AbortCheck))
-        or not any(isinstance(value, FindingGroup) for value in params)
+        or param_of(item, FindingGroup) is None
     ):
         return None
     return pytest.TestReport(
@@ -99,6 +99,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         stop=call.stop,
         user_properties=item.user_properties,
     )
+
+
+def param_of(item: pytest.Item, kind: type[ParamT]) -> ParamT | None:
+    """The item's first parameter of this type (a FindingGroup or a Finding), if any."""
+    params = getattr(getattr(item, "callspec", None), "params", {}).values()
+    return next((value for value in params if isinstance(value, kind)), None)
 
 
 def handoff_of(config: pytest.Config) -> Handoff | None:
@@ -147,11 +153,8 @@ class VerdictRecorder:
     def record(self, item: pytest.Item, call: pytest.CallInfo[Any], report: pytest.TestReport) -> None:
         marker = item.get_closest_marker(MARKER)
         assert marker is not None
-        params = getattr(getattr(item, "callspec", None), "params", {}).values()
-        group = next((value for value in params if isinstance(value, FindingGroup)), None)
-        finding = getattr(item, "patchcheck_finding", None) or next(
-            (value for value in params if isinstance(value, Finding)), None
-        )
+        group = param_of(item, FindingGroup)
+        finding = getattr(item, "patchcheck_finding", None) or param_of(item, Finding)
         subject = group.subject if group else finding.subject if finding else item.name
         evidence = finding.evidence if finding else {}
         if report.passed:
@@ -167,6 +170,8 @@ class VerdictRecorder:
         else:
             result, message = Result.ABORT, f"{subject}: the check itself broke: {exception_line(call)}"
         if self.writer is None or not self.chosen(marker.args[0]):
+            if group is not None:
+                group.release()  # judged but not reported: its findings need not stay in memory
             return
         add = functools.partial(self.writer.add, marker.args[0])
         if group is None:
@@ -247,8 +252,15 @@ def parametrize_findings(metafunc: pytest.Metafunc, name: str, findings: list[Fi
     declarations = metafunc.config.stash[DECLARATIONS]
     day = reference_date(metafunc.config)
     findings = [declarations.apply(finding, day) for finding in findings]
-    if findings:
-        metafunc.parametrize(name, findings, ids=[finding.subject for finding in findings])
+    parametrize_or_not_applicable(metafunc, name, findings, [finding.subject for finding in findings])
+
+
+def parametrize_or_not_applicable(
+    metafunc: pytest.Metafunc, name: str, values: list[Any], ids: list[str]
+) -> None:
+    """The values as items; with none, one item marked not applicable (deselected, so no verdict)."""
+    if values:
+        metafunc.parametrize(name, values, ids=ids)
     else:
         metafunc.parametrize(
             name, [pytest.param(None, marks=getattr(pytest.mark, NOT_APPLICABLE))], ids=["not-applicable"]
@@ -270,12 +282,7 @@ def parametrize_groups(
         return lambda: [declarations.apply(finding, day) for finding in judge()]
 
     groups = [FindingGroup(subject, declared(judge)) for subject, judge in judges]
-    if groups:
-        metafunc.parametrize(name, groups, ids=[group.subject for group in groups])
-    else:
-        metafunc.parametrize(
-            name, [pytest.param(None, marks=getattr(pytest.mark, NOT_APPLICABLE))], ids=["not-applicable"]
-        )
+    parametrize_or_not_applicable(metafunc, name, groups, [group.subject for group in groups])
 
 
 def reference_moment(config: pytest.Config) -> dt.datetime:
