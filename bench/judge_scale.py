@@ -17,111 +17,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+
+from synthetic_hosts import write_hosts
 
 from patchcheck.facts import HostFacts, load_facts
 from patchcheck.judge import inventory_complete, maintained_release, ossa_patched, ossn_config
 from patchcheck.knowledge.advisories import shipped_index
 from patchcheck.knowledge.series import shipped_series
-
-#: (product, versions over several series): Zed .. Hibiscus and a few unmaintained ones.
-VERSIONS = {
-    "nova": ["26.2.2", "27.4.0", "28.2.0", "29.0.1", "30.2.1", "31.2.0", "32.1.0", "33.0.2", "34.0.0"],
-    "keystone": ["22.0.2", "23.0.1", "24.0.0", "25.0.0", "26.0.0", "27.0.0", "28.0.1", "29.0.0", "30.0.0"],
-    "neutron": ["21.2.0", "22.1.0", "23.2.0", "24.0.1", "25.0.0", "26.0.2", "27.0.1", "28.0.0", "29.0.0"],
-    "cinder": ["21.3.0", "22.1.2", "23.1.0", "24.0.0", "25.1.0", "26.1.0", "27.0.0", "28.0.0", "29.0.0"],
-    "glance": ["25.1.0", "26.0.1", "27.0.0", "28.0.1", "29.1.0", "30.1.0", "31.0.0", "32.0.0", "33.0.0"],
-    "os-brick": ["6.1.0", "6.2.2", "6.4.0", "6.7.0", "6.9.0", "6.11.0", "7.0.0", "7.1.1"],
-    "oslo-messaging": ["14.0.3", "14.2.1", "14.7.0", "14.9.1", "16.1.1", "17.1.0", "17.3.0", "18.3.1"],
-}
-CONFIG = {
-    "nova": {
-        "nova.conf": {
-            "DEFAULT": {"transport_url": {"redacted": True, "empty": False, "scheme": "rabbit", "query": ""}},
-            "libvirt": {"images_type": "qcow2"},
-        }
-    },
-    "keystone": {"keystone.conf": {"identity": {"driver": "sql"}}},
-    "glance": {"glance-api.conf": {"DEFAULT": {"show_multiple_locations": "false"}}},
-}
-
-
-def host_document(number: int, rng: random.Random) -> dict[str, Any]:
-    kind = rng.choice(["dpkg", "dpkg", "openstack-ansible", "kolla"])
-    packages, python, containers = [], [], []
-    for product, versions in VERSIONS.items():
-        version = rng.choice(versions)
-        if kind == "dpkg":
-            packages.append(
-                {
-                    "manager": "dpkg",
-                    "name": f"python3-{product}",
-                    "source": product,
-                    "product": product,
-                    "version": f"2:{version}-0+deb12u{rng.randint(1, 6)}",
-                    "changelog_cves": rng.sample(
-                        ["CVE-2024-40767", "CVE-2024-32498", "CVE-2023-2088", "CVE-2026-24708"],
-                        k=rng.randint(0, 3),
-                    ),
-                }
-            )
-        else:
-            env = {
-                "kind": "openstack-ansible" if kind == "openstack-ansible" else "kolla",
-                "path": f"/openstack/venvs/{product}-{version}",
-                "service": product,
-                "distributions": [{"name": product, "product": product, "version": version, "git_sha": None}],
-            }
-            if kind == "kolla":
-                containers.append(
-                    {
-                        "engine": "docker",
-                        "name": f"{product}_api",
-                        "image": f"kolla/{product}:x",
-                        "labels": {"kolla_version": "19.1.0"},
-                        "python": [env],
-                        "readable": True,
-                    }
-                )
-            else:
-                python.append(env)
-    config = {
-        service: {
-            f"/etc/{service}/{name}": {
-                "path": f"/etc/{service}/{name}",
-                "folder": f"/etc/{service}",
-                "name": name,
-                "owner": "root",
-                "group": service,
-                "mode": "0640",
-                "readable": True,
-                "format": "ini",
-                "sections": sections,
-            }
-            for name, sections in files.items()
-        }
-        for service, files in CONFIG.items()
-    }
-    return {
-        "schema_version": 1,
-        "kind": "host",
-        "collected_at": "2026-11-23T00:00:00Z",
-        "collector": {"name": "patchcheck", "version": "bench"},
-        "host": f"host{number:05d}",
-        "reachable": True,
-        "packages": packages,
-        "python": python,
-        "containers": containers,
-        "config": config,
-        "errors": [],
-    }
 
 
 def cpu_seconds() -> float:
@@ -130,14 +38,8 @@ def cpu_seconds() -> float:
 
 
 def measure(size: int, folder: Path) -> dict[str, float]:
-    rng = random.Random(size)  # noqa: S311  (reproducible synthetic data, not cryptography)
     facts_dir = folder / "facts"
-    facts_dir.mkdir()
-    paths = []
-    for number in range(size):
-        path = facts_dir / f"host-{number:05d}.json"
-        path.write_text(json.dumps(host_document(number, rng), indent=1))
-        paths.append(path)
+    paths = write_hosts(facts_dir, size)
     index, table = shipped_index(), shipped_series()
     start = cpu_seconds()
     for path in paths:
