@@ -51,9 +51,10 @@ def measure(size: int, folder: Path) -> dict[str, float]:
     now = dt.datetime(2026, 11, 23, 23, 59, tzinfo=dt.UTC)
     start = cpu_seconds()
     findings = 0
+    shared = ossa_patched.SharedVerdicts()
     for facts in loaded:
         assert isinstance(facts, HostFacts)
-        findings += len(ossa_patched.judge_host_advisories(facts, index, now))
+        findings += len(ossa_patched.judge_host_advisories(facts, index, now, shared=shared))
         findings += len(maintained_release.judge_host_release(facts, index, table, now.date()))
         findings += len(ossn_config.judge_host_config(facts, index))
         findings += 1 if inventory_complete.judge_inventory(facts) else 0

@@ -74,6 +74,8 @@ def run_judge(args: argparse.Namespace) -> int:
         "testinfra.plugin",  # the live checks' --hosts; other installed plugins stay out (see below)
         "-p",
         "no:unraisableexception",  # its forced garbage collections cost a fixed 0.4 s and find nothing here
+        "-p",
+        "no:warnings",  # it records warnings around every item (10,000s of them); the judge raises none
         "-q",
         "--no-header",
         "--tb=no",

@@ -37,10 +37,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         unscored = config.getoption("--unscored-severity")
         moment = reference_moment(config)
         judge = ossa_patched.judge_host_advisories
+        shared = ossa_patched.SharedVerdicts()  # hosts that run the same component share its verdicts
         parametrize_groups(
             metafunc,
             "advisory_findings",
-            [(f.host, partial(judge, f, index, moment, unscored)) for f in hosts(config)],
+            [(f.host, partial(judge, f, index, moment, unscored, shared)) for f in hosts(config)],
         )
     elif "host_release_findings" in metafunc.fixturenames:
         day = reference_date(config)

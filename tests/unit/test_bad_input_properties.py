@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from patchcheck.errors import InputError
 from patchcheck.facts import load_facts
+from patchcheck.facts.load import fast_validator, schema_validator
 from patchcheck.judge.declarations import load_declarations
 from patchcheck.knowledge.ranges import parse_range
 from patchcheck.knowledge.versions import compare_debian, debian_upstream, match_upstream
@@ -62,6 +63,17 @@ def mutated(document: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
             continue
         node[key] = data.draw(json_values)
         return copy
+
+
+@QUICK
+@given(st.data())
+def test_compiled_and_reference_schema_validators_agree(data: st.DataObject) -> None:
+    """The fast path decides validity alone: it must accept exactly what ``jsonschema`` accepts."""
+    kind, base = data.draw(
+        st.sampled_from([("tenant", hibiscus_document()), ("host", host_facts_document("ctl1"))])
+    )
+    document = mutated(base, data)
+    assert fast_validator(kind, 1).is_valid(document) == schema_validator(kind, 1).is_valid(document)
 
 
 @QUICK

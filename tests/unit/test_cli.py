@@ -120,6 +120,69 @@ def test_a_crashing_or_skipped_check_is_abort_never_pass(tmp_path: Path) -> None
     assert results["test_good_check"][0] == "PASS"
 
 
+GROUPED_CHECKS = """
+import pytest
+
+from patchcheck.judge.pytest_plugin import parametrize_groups
+from patchcheck.judge.verdict import Finding, Result
+
+TESTCASE = "scs-0124-ossa-patched"
+
+
+def broken():
+    raise RuntimeError("judge crashed")
+
+
+def judges():
+    return [
+        ("passing", lambda: [Finding(TESTCASE, "passing a", Result.PASS, "fine")]),
+        ("failing", lambda: [Finding(TESTCASE, "failing a", Result.FAIL, "overdue")]),
+        ("crashing", broken),
+        ("skipping", lambda: pytest.skip("inside the judge")),
+    ]
+
+
+def pytest_generate_tests(metafunc):
+    parametrize_groups(metafunc, "group", judges())
+
+
+@pytest.mark.scs_testcase(TESTCASE)
+def test_lean(group):
+    group.check()
+
+
+@pytest.mark.scs_testcase(TESTCASE)
+@pytest.mark.skip(reason="marked")
+def test_marked(group):
+    group.check()
+
+
+@pytest.mark.scs_testcase(TESTCASE)
+def test_with_fixture(group, tmp_path):
+    assert tmp_path.is_dir()
+    group.check()
+"""
+
+
+def test_judged_groups_end_as_their_findings_on_either_protocol(tmp_path: Path) -> None:
+    """The lean protocol (plain groups) and pytest's own (a mark, a fixture) record the same way."""
+    layer = tmp_path / "layer"
+    layer.mkdir()
+    (layer / "pytest.ini").write_text("[pytest]\n")
+    (layer / "test_layer.py").write_text(GROUPED_CHECKS)
+    judged = judge(tmp_path, hibiscus_document(), "--compliance-dir", str(layer), "--tests", "ossa")
+    assert judged.returncode == 1, judged.stdout + judged.stderr
+    items = json.loads((tmp_path / "verdicts.json").read_text())["testcases"][0]["items"]
+    results = {(item["nodeid"].split("::")[1], item["subject"]): item["result"] for item in items}
+    for test in ("test_lean", "test_with_fixture"):
+        assert results[(f"{test}[passing]", "passing a")] == "PASS"
+        assert results[(f"{test}[failing]", "failing a")] == "FAIL"
+        assert results[(f"{test}[crashing]", "crashing")] == "ABORT"
+        assert results[(f"{test}[skipping]", "skipping")] == "ABORT"
+    for subject in ("passing", "failing", "crashing", "skipping"):
+        assert results[(f"test_marked[{subject}]", subject)] == "ABORT"
+
+
 def test_a_check_without_testcase_marker_is_refused(tmp_path: Path) -> None:
     layer = tmp_path / "layer"
     layer.mkdir()

@@ -26,8 +26,10 @@ from typing import Any
 from patchcheck.facts import Component, HostFacts
 from patchcheck.judge.verdict import Finding, Result
 from patchcheck.knowledge.advisories import Advisory, AdvisoryIndex
+from patchcheck.knowledge.advisories import Finding as AffectedBy
 from patchcheck.knowledge.rules import Rule, evaluate
 from patchcheck.knowledge.severity import DEFAULT_UNSCORED_BAND
+from patchcheck.knowledge.sources import product_key
 from patchcheck.knowledge.versions import Match
 
 TESTCASE = "scs-0124-ossa-patched"
@@ -116,8 +118,25 @@ def describe_time(due: dt.datetime, now: dt.datetime) -> str:
     return f"overdue by {amount}" if now > due else f"{amount} left"
 
 
+class SharedVerdicts:
+    """What a (component, advisory) verdict is when no host's configuration enters it.
+
+    Most advisories have no precondition or mitigation rule: their verdict depends
+    only on the component (product, version, where, changelog) and the moment, and
+    a fleet repeats the same components on thousands of hosts. One instance is
+    shared by every host of a judge run; each host still gets findings of its own.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[Component, str], tuple[Result, str, str, dict[str, Any]]] = {}
+
+
 def judge_host_advisories(
-    facts: HostFacts, index: AdvisoryIndex, now: dt.datetime, unscored: str = DEFAULT_UNSCORED_BAND
+    facts: HostFacts,
+    index: AdvisoryIndex,
+    now: dt.datetime,
+    unscored: str = DEFAULT_UNSCORED_BAND,
+    shared: SharedVerdicts | None = None,
 ) -> list[Finding]:
     if not facts.reachable:
         return [
@@ -128,34 +147,23 @@ def judge_host_advisories(
                 f"{facts.host}: not gathered ({facts.failure}); its advisories cannot be judged",
             )
         ]
+    shared = shared if shared is not None else SharedVerdicts()
+    host = facts.host
     findings = []
     for component in facts.components:
-        for found in index.affecting(component.product, component.upstream):
-            advisory = found.advisory
-            due = advisory.deadline(unscored)
-            status, evidence = judge_component(
-                facts, component, advisory, found.match.match, found.match.reason, now, due
+        for found in index.affecting_key(product_key(component.product), component.upstream):
+            key = (component, found.advisory.id)
+            verdict = shared.entries.get(key)
+            if verdict is None:
+                verdict = judge_found(facts, component, found, now, unscored)
+                if not has_config_rules(found.advisory, component.product):
+                    shared.entries[key] = verdict
+            result, subject, message, details = verdict
+            findings.append(
+                Finding(
+                    TESTCASE, f"{host} {subject}", result, f"{host}: {message}", {"host": host, **details}
+                )
             )
-            band = advisory.band(unscored)
-            timing = f"due {due:%Y-%m-%d %H:%M} UTC, {describe_time(due, now)}" if due else "due date unknown"
-            subject = f"{facts.host} {component.product} {component.version} {advisory.id}"
-            message = f"{facts.host}: {component.label} and {advisory.id} ({band}, {timing}): {status.value}"
-            details: dict[str, Any] = {
-                "host": facts.host,
-                "product": component.product,
-                "version": component.version,
-                "source": component.source,
-                "where": component.where,
-                "advisory": advisory.id,
-                "url": advisory.url,
-                "status": status.value,
-                "band": band,
-                "deadline": due.isoformat() if due else None,
-                "time_left": describe_time(due, now) if due else None,
-                "cves": list(advisory.cves),
-                "evidence": evidence,
-            }
-            findings.append(Finding(TESTCASE, subject, RESULT_OF[status], message, details))
     if not facts.components:
         return [
             Finding(
@@ -178,3 +186,41 @@ def judge_host_advisories(
             )
         )
     return findings
+
+
+def has_config_rules(advisory: Advisory, product: str) -> bool:
+    """Whether the host's configuration can change this advisory's verdict for the product."""
+    return bool(advisory.rules_of("precondition", product) or advisory.rules_of("mitigation", product))
+
+
+def judge_found(
+    facts: HostFacts, component: Component, found: AffectedBy, now: dt.datetime, unscored: str
+) -> tuple[Result, str, str, dict[str, Any]]:
+    """One (component, advisory) verdict: result, subject and sentence after the host's name, details."""
+    advisory = found.advisory
+    due = advisory.deadline(unscored)
+    status, evidence = judge_component(
+        facts, component, advisory, found.match.match, found.match.reason, now, due
+    )
+    band = advisory.band(unscored)
+    timing = f"due {due:%Y-%m-%d %H:%M} UTC, {describe_time(due, now)}" if due else "due date unknown"
+    details: dict[str, Any] = {
+        "product": component.product,
+        "version": component.version,
+        "source": component.source,
+        "where": component.where,
+        "advisory": advisory.id,
+        "url": advisory.url,
+        "status": status.value,
+        "band": band,
+        "deadline": due.isoformat() if due else None,
+        "time_left": describe_time(due, now) if due else None,
+        "cves": list(advisory.cves),
+        "evidence": evidence,
+    }
+    return (
+        RESULT_OF[status],
+        f"{component.product} {component.version} {advisory.id}",
+        f"{component.label} and {advisory.id} ({band}, {timing}): {status.value}",
+        details,
+    )

@@ -13,7 +13,6 @@ from patchcheck.facts import Component, HostFacts
 from patchcheck.judge.ossa_patched import evaluate_rule
 from patchcheck.judge.verdict import Finding, Result
 from patchcheck.knowledge.advisories import AdvisoryIndex
-from patchcheck.knowledge.rules import files_of
 
 TESTCASE = "scs-0124-ossn-config"
 
@@ -23,34 +22,31 @@ def judge_host_config(facts: HostFacts, index: AdvisoryIndex) -> list[Finding]:
         return [Finding(TESTCASE, facts.host, Result.ABORT, f"{facts.host}: not gathered ({facts.failure})")]
     findings = []
     services = {config_file.service for config_file in facts.config}
-    for advisory in index.advisories:
-        for rule in advisory.rules_of("requirement"):
-            if rule.service not in services:
-                continue
-            present = {(c.service, c.name) for c in facts.config}
-            if not files_of(rule.expr, rule.service) <= present:
-                continue  # the files the requirement reads do not exist on this host
-            placeholder = Component(rule.service, "", "", "config", "", rule.service)
-            outcome = evaluate_rule(rule, facts, placeholder, any_folder=False)
-            result = {True: Result.PASS, False: Result.FAIL, None: Result.ABORT}[outcome.value]
-            verdict = {Result.PASS: "holds", Result.FAIL: "is violated", Result.ABORT: "cannot be decided"}[
-                result
-            ]
-            findings.append(
-                Finding(
-                    TESTCASE,
-                    f"{facts.host} {advisory.id} {rule.id}",
-                    result,
-                    f"{facts.host}: {advisory.id} {rule.id} {verdict}: {rule.reason} "
-                    f"({'; '.join(outcome.evidence)})",
-                    {
-                        "host": facts.host,
-                        "advisory": advisory.id,
-                        "rule": rule.id,
-                        "evidence": outcome.evidence,
-                    },
-                )
+    present = {(c.service, c.name) for c in facts.config}
+    for advisory, rule, files in index.requirements():
+        if rule.service not in services or not files <= present:
+            continue  # the files the requirement reads do not exist on this host
+        placeholder = Component(rule.service, "", "", "config", "", rule.service)
+        outcome = evaluate_rule(rule, facts, placeholder, any_folder=False)
+        result = {True: Result.PASS, False: Result.FAIL, None: Result.ABORT}[outcome.value]
+        verdict = {Result.PASS: "holds", Result.FAIL: "is violated", Result.ABORT: "cannot be decided"}[
+            result
+        ]
+        findings.append(
+            Finding(
+                TESTCASE,
+                f"{facts.host} {advisory.id} {rule.id}",
+                result,
+                f"{facts.host}: {advisory.id} {rule.id} {verdict}: {rule.reason} "
+                f"({'; '.join(outcome.evidence)})",
+                {
+                    "host": facts.host,
+                    "advisory": advisory.id,
+                    "rule": rule.id,
+                    "evidence": outcome.evidence,
+                },
             )
+        )
     findings += judge_secret_file_modes(facts)
     return findings
 

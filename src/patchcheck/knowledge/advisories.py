@@ -19,7 +19,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from patchcheck.knowledge.ranges import VersionRange, parse_range
-from patchcheck.knowledge.rules import Rule
+from patchcheck.knowledge.rules import Rule, files_of
 from patchcheck.knowledge.severity import DEFAULT_UNSCORED_BAND, Severity, deadline
 from patchcheck.knowledge.sources import product_key
 from patchcheck.knowledge.versions import Match, RangeMatch, match_upstream
@@ -87,6 +87,8 @@ class Advisory:
         return next((product for product in self.products if product.key == key), None)
 
     def rules_of(self, kind: str, product: str | None = None) -> list[Rule]:
+        if not self.rules:
+            return []
         return [
             rule for rule in self.rules if rule.kind == kind and (product is None or rule.concerns(product))
         ]
@@ -122,7 +124,11 @@ class AdvisoryIndex:
 
     def affecting(self, product: str, version: str) -> list[Finding]:
         """Advisories whose range contains (or may contain) this upstream version."""
-        key = product_key(product)
+        return list(self.affecting_key(product_key(product), version))
+
+    @lru_cache(maxsize=65536)  # noqa: B019  (one index per process; a fleet repeats a few hundred versions)
+    def affecting_key(self, key: str, version: str) -> tuple[Finding, ...]:
+        """``affecting`` for a normalised product key, matched once per distinct (product, version)."""
         findings = []
         for advisory in self.by_product.get(key, []):
             affected = advisory.product(key)
@@ -130,7 +136,16 @@ class AdvisoryIndex:
             result = affected.match(version)
             if result.match is not Match.NOT_AFFECTED:
                 findings.append(Finding(advisory, affected, result))
-        return findings
+        return tuple(findings)
+
+    @lru_cache(maxsize=1)  # noqa: B019  (computed once per index)
+    def requirements(self) -> tuple[tuple[Advisory, Rule, frozenset[tuple[str, str]]], ...]:
+        """Every requirement rule with its advisory and the (service, file) pairs it reads."""
+        return tuple(
+            (advisory, rule, frozenset(files_of(rule.expr, rule.service)))
+            for advisory in self.advisories
+            for rule in advisory.rules_of("requirement")
+        )
 
     def series_of(self, product: str, version: str) -> str | None:
         """The series a release belongs to; for an unreleased version, that of the nearest release below."""

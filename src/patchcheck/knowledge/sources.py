@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,7 @@ CORE_SERVICES = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)
 def product_key(name: str) -> str:
     """PEP 503 name, so that ``glance_store``, ``Glance-Store`` and ``glance-store`` meet;
     PyPI names are mapped to deliverable names (``openstack-placement`` -> ``placement``)."""

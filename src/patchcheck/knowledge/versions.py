@@ -69,12 +69,14 @@ def match_upstream(version_text: str, affected: VersionRange) -> RangeMatch:
     return RangeMatch(Match.AFFECTED, f"{version} is in {alternative}")
 
 
+@lru_cache(maxsize=65536)
 def debian_upstream(version: str) -> str:
     """``2:22.0.2-0+deb12u6`` -> ``22.0.2``; ``3:29.0.1-0ubuntu1~cloud0`` -> ``29.0.1``."""
     parsed = DebianVersion(version)
     return upstream_release(parsed.upstream_version)
 
 
+@lru_cache(maxsize=65536)
 def rpm_upstream(version: str) -> str:
     """``1:33.0.2-1.el10`` -> ``33.0.2``."""
     without_epoch = version.split(":", 1)[-1]
