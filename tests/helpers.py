@@ -93,3 +93,26 @@ def shared_data() -> Path:
             pytest.fail(f"CI=true and the upstream snapshots are missing at {SHARED}")
         pytest.skip(f"upstream snapshots not at {SHARED}")
     return SHARED
+
+
+#: SCS's own compliance suite and monitor (an unmodified snapshot beside the checkout).
+SCS_STANDARDS = Path(__file__).resolve().parents[2] / "shared" / "scs-standards"
+
+
+def scs_standards() -> Path:
+    """The SCS standards snapshot; with CI=true its absence fails the test, elsewhere it skips it."""
+    import pytest
+
+    if not (SCS_STANDARDS / "Tests" / "scs_cert_lib.py").is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and the SCS standards snapshot is missing at {SCS_STANDARDS}")
+        pytest.skip(f"SCS standards snapshot not at {SCS_STANDARDS}")
+    return SCS_STANDARDS
+
+
+def scs_suite() -> ModuleType:
+    """SCS's ``scs-compliance-check.py`` as a module (with its ``scs_cert_lib``), run, not copied."""
+    tests = scs_standards() / "Tests"
+    if str(tests) not in sys.path:
+        sys.path.append(str(tests))
+    return load_module(tests / "scs-compliance-check.py", "scs_compliance_check")

@@ -54,13 +54,14 @@ def run_judge(args: argparse.Namespace) -> int:
     from patchcheck.facts.load import expand_facts_paths
     from patchcheck.judge.declarations import load_declarations
     from patchcheck.judge.handoff import Handoff
-    from patchcheck.judge.testcases import tests_pattern
+    from patchcheck.scope import load_scope, scope_for_kinds
 
     load_declarations(args.declarations)  # validate first: bad input stops here with one line
     preloaded = {
         path: load_facts(path) for path in expand_facts_paths(args.facts)
     }  # bad input stops here with one line
     kinds = {"host" if isinstance(facts, HostFacts) else "tenant" for facts in preloaded.values()}
+    scope = load_scope(args.scope) if args.scope else scope_for_kinds(kinds)
     if not (args.compliance_dir / "pytest.ini").exists():
         raise InputError(args.compliance_dir, "", "no compliance layer here (expected pytest.ini)")
     pytest_args = [
@@ -82,8 +83,8 @@ def run_judge(args: argparse.Namespace) -> int:
         "-rN",
         "--verdicts",
         str(args.verdicts),
-        "--tests",
-        args.tests or tests_pattern(kinds),
+        "--scope",
+        str(args.scope or scope.origin),
         "--unscored-severity",
         args.unscored_severity,
         *[arg for path in args.facts for arg in ("--facts", str(path))],
@@ -95,8 +96,8 @@ def run_judge(args: argparse.Namespace) -> int:
         pytest_args += ["--hosts", args.hosts]
         if args.ansible_inventory:
             pytest_args += ["--ansible-inventory", str(args.ansible_inventory)]
-    if args.scope:
-        pytest_args += ["--scope", str(args.scope)]
+    if args.tests:
+        pytest_args += ["--tests", args.tests]
     if args.declarations:
         pytest_args += ["--declarations", str(args.declarations)]
     # Tools of the same venv (ansible-inventory for testinfra's ansible:// hosts) come first on PATH.
@@ -133,13 +134,14 @@ def write_outputs(args: argparse.Namespace) -> int:
     from patchcheck.judge.verdicts import load_verdicts
     from patchcheck.report import sbom, summary, vex
     from patchcheck.report.junit import write_junit
-    from patchcheck.report.line_protocol import log_lines, result_lines
+    from patchcheck.report.line_protocol import result_lines
     from patchcheck.report.scs_report import build_report, write_report
     from patchcheck.scope import load_scope
 
     verdicts = load_verdicts(args.verdicts)
     rc = int(exit_code_for(verdicts.overall))
-    report = build_report(verdicts, load_scope(args.scope), args.subject, ["patchcheck", *sys.argv[1:]], rc)
+    scope = load_scope(args.scope) if args.scope else scope_of(verdicts, args.verdicts)
+    report = build_report(verdicts, scope, args.subject, ["patchcheck", *sys.argv[1:]], rc)
     out: Path = args.out_dir
     write_report(report, out / "report.yaml")
     write_junit(verdicts, args.subject, out / "junit.xml")
@@ -158,7 +160,7 @@ def write_outputs(args: argparse.Namespace) -> int:
             (out / name).unlink(missing_ok=True)
         else:
             atomic_write(out / name, text)
-    for line in log_lines(verdicts):
+    for line in next(iter(report["run"]["invocations"].values()))["stderr"]:
         print(line, file=sys.stderr)
     for line in result_lines(verdicts):
         print(line)
@@ -166,51 +168,81 @@ def write_outputs(args: argparse.Namespace) -> int:
     return rc
 
 
-def delivery_lines(attempts: list[Any]) -> int:
-    """One log line per attempt; returns how many were not confirmed."""
-    pending = 0
+def scope_of(verdicts: Any, path: Path) -> Any:
+    """The scope the judge reported against, as the verdicts file names it."""
+    from patchcheck.scope import load_scope
+
+    recorded = verdicts.scope or {}
+    if not recorded.get("file"):
+        raise InputError(path, "$.scope", "names no scope (judged by an older patchcheck): give --scope")
+    scope = load_scope(recorded["file"])
+    if scope.uuid != recorded.get("uuid"):
+        raise InputError(
+            path, "$.scope.uuid", f"{recorded.get('uuid')} is not the uuid of {recorded['file']}"
+        )
+    return scope
+
+
+def delivery_outcome(attempts: list[Any], spool: Any, token: str) -> int:
+    """One log line per attempt and the exit code: 6 if anything was refused, 5 if any of ours waits."""
+    from patchcheck.deliver.monitor import Outcome
+    from patchcheck.deliver.secrets import token_subject
+
+    refused = 0
     for attempt in attempts:
-        level = "INFO" if attempt.response.confirmed else "WARNING"
+        outcome = attempt.response.outcome
+        level = {Outcome.REFUSED: "ERROR", Outcome.OTHER_SUBJECT: "INFO"}.get(
+            outcome, "INFO" if attempt.response.confirmed else "WARNING"
+        )
+        print(f"{level}: {attempt.entry.report.name}: {outcome}: {attempt.response.detail}", file=sys.stderr)
+        refused += outcome is Outcome.REFUSED
+    subject = token_subject(token)
+    waiting = [entry for entry in spool.entries() if subject is None or entry.subject() == subject]
+    if waiting:
         print(
-            f"{level}: {attempt.entry.report.name}: {attempt.response.outcome}: {attempt.response.detail}",
+            f"WARNING: {len(waiting)} report(s) of {subject or 'this subject'} wait in {spool.folder}; "
+            "`patchcheck upload` or the next run retries",
             file=sys.stderr,
         )
-        pending += not attempt.response.confirmed
-    return pending
+    if refused:
+        print(
+            f"ERROR: the monitor refused {refused} report(s) for good; they are in "
+            f"{spool.folder / 'refused'} and will not be sent again: fix what the monitor said (key registered? token? subject?)",
+            file=sys.stderr,
+        )
+        return ExitCode.REFUSED
+    return ExitCode.NOT_DELIVERED if waiting else ExitCode.PASS
 
 
 def cmd_deliver(args: argparse.Namespace) -> int:
     """Sign a report, spool it, send everything due; the report stays spooled until confirmed."""
-    from patchcheck.deliver.delivery import deliver
-    from patchcheck.deliver.secrets import read_token
+    from patchcheck.deliver.delivery import deliver, report_subject
+    from patchcheck.deliver.secrets import read_token, token_subject
     from patchcheck.deliver.spool import Spool
 
     token = read_token(args.token_file)
-    attempts = deliver(
-        args.report, args.key, Spool(args.spool), args.monitor, token, args.ca_file, dt.datetime.now(dt.UTC)
-    )
-    pending = delivery_lines(attempts)
-    left = len(Spool(args.spool).entries())
-    if left:
-        print(
-            f"WARNING: {left} report(s) wait in {args.spool}; `patchcheck upload` or the next run retries",
-            file=sys.stderr,
+    subject, token_for = report_subject(args.report), token_subject(token)
+    if token_for is not None and subject != token_for:
+        raise InputError(
+            args.report, "subject", f"{subject!r}, but {args.token_file} is the token of {token_for!r}"
         )
-    return ExitCode.NOT_DELIVERED if (pending or left) else ExitCode.PASS
+    spool = Spool(args.spool)
+    attempts = deliver(
+        args.report, args.key, spool, args.monitor, token, args.ca_file, dt.datetime.now(dt.UTC)
+    )
+    return delivery_outcome(attempts, spool, token)
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
-    """Send what waits in the spool (due entries; --all: every one)."""
+    """Send what waits in the spool for the token's subject (due entries; --all: every one)."""
     from patchcheck.deliver.delivery import flush
     from patchcheck.deliver.secrets import read_token
     from patchcheck.deliver.spool import Spool
 
     token = read_token(args.token_file)
-    attempts = flush(Spool(args.spool), args.monitor, token, args.ca_file, dt.datetime.now(dt.UTC), args.all)
-    delivery_lines(attempts)
-    left = len(Spool(args.spool).entries())
-    print(f"INFO: {len(attempts)} sent, {left} waiting in {args.spool}", file=sys.stderr)
-    return ExitCode.NOT_DELIVERED if left else ExitCode.PASS
+    spool = Spool(args.spool)
+    attempts = flush(spool, args.monitor, token, args.ca_file, dt.datetime.now(dt.UTC), args.all)
+    return delivery_outcome(attempts, spool, token)
 
 
 def cmd_series(args: argparse.Namespace) -> int:
@@ -374,11 +406,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     judge.add_argument("--verdicts", type=Path, required=True, help="where to write the verdicts file")
     judge.add_argument("--reference-date", type=parse_day, help="judge as of this day (default: today, UTC)")
-    judge.add_argument("--scope", type=Path, help="SCS scope file (default: the shipped one)")
+    judge.add_argument(
+        "--scope",
+        type=Path,
+        help="SCS scope file (default: the shipped scope of the facts' kind, tenant or operator)",
+    )
     judge.add_argument(
         "--tests",
-        help="regular expression of testcase ids to report "
-        "(default: those the given kinds of facts can decide)",
+        help="regular expression of testcase ids to report (default: every testcase of the scope)",
     )
     judge.add_argument(
         "--unscored-severity",
@@ -400,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--verdicts", type=Path, required=True)
     report.add_argument("--subject", required=True, help="the cloud's name in the SCS compliance monitor")
     report.add_argument("--out-dir", type=Path, required=True)
-    report.add_argument("--scope", type=Path, help="SCS scope file (default: the shipped one)")
+    report.add_argument("--scope", type=Path, help="SCS scope file (default: the one the verdicts name)")
     report.add_argument(
         "--previous",
         type=Path,

@@ -27,6 +27,8 @@ class ExitCode(IntEnum):
     """An input file is missing, unreadable or invalid."""
     NOT_DELIVERED = 5
     """A report is spooled but the monitor has not confirmed it yet; it will be retried."""
+    REFUSED = 6
+    """The monitor refused a report for good (4xx: credentials, key, format); it was moved aside."""
     INTERNAL = 70
     """A bug in patchcheck; the message asks for a report."""
 

@@ -170,9 +170,17 @@ def test_judged_groups_end_as_their_findings_on_either_protocol(tmp_path: Path) 
     layer.mkdir()
     (layer / "pytest.ini").write_text("[pytest]\n")
     (layer / "test_layer.py").write_text(GROUPED_CHECKS)
-    judged = judge(tmp_path, hibiscus_document(), "--compliance-dir", str(layer), "--tests", "ossa")
+    judged = judge(
+        tmp_path,
+        hibiscus_document(),
+        "--compliance-dir",
+        str(layer),
+        "--scope",
+        "scs-0124-patchcheck-operator.yaml",
+    )
     assert judged.returncode == 1, judged.stdout + judged.stderr
-    items = json.loads((tmp_path / "verdicts.json").read_text())["testcases"][0]["items"]
+    testcases = json.loads((tmp_path / "verdicts.json").read_text())["testcases"]
+    items = next(t["items"] for t in testcases if t["id"] == "scs-0124-ossa-patched")
     results = {(item["nodeid"].split("::")[1], item["subject"]): item["result"] for item in items}
     for test in ("test_lean", "test_with_fixture"):
         assert results[(f"{test}[passing]", "passing a")] == "PASS"

@@ -59,9 +59,14 @@ def test_a_facts_folder_is_every_json_file_in_it_and_an_empty_one_is_refused(tmp
     write(host_facts_document("ctl1"), facts / "host-ctl1.json")
     (facts / "notes.txt").write_text("not facts")
     judged = run_patchcheck("judge", "--facts", facts, "--verdicts", tmp_path / "v.json")
+    assert judged.returncode == 4  # tenant and host facts report to different scopes
+    assert "judge them in separate runs" in judged.stderr
+    (facts / "tenant-a.json").unlink()
+    write(host_facts_document("ctl2"), facts / "host-ctl2.json")
+    judged = run_patchcheck("judge", "--facts", facts, "--verdicts", tmp_path / "v.json")
     assert judged.returncode in (0, 1, 3), judged.stderr
     paths = [entry["path"] for entry in json.loads((tmp_path / "v.json").read_text())["facts"]]
-    assert paths == [str(facts / "host-ctl1.json"), str(facts / "tenant-a.json")]
+    assert paths == [str(facts / "host-ctl1.json"), str(facts / "host-ctl2.json")]
 
 
 def test_a_later_run_without_an_sbom_removes_the_earlier_one(tmp_path: Path) -> None:

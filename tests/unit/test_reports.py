@@ -13,31 +13,29 @@ from patchcheck.judge.verdicts import Item, TestcaseVerdict, Verdicts, load_verd
 from patchcheck.report.junit import build_junit
 from patchcheck.report.line_protocol import log_lines, result_lines
 from patchcheck.report.scs_report import build_report, results_of, write_report
-from patchcheck.scope import shipped_scope
+from patchcheck.scope import shipped_scope as shipped_scope_named
+from tests.helpers import scs_suite
 
-SCS_VERDICTS = {"PASS": 1, "ABORT": 0, "FAIL": -1}
+
+def shipped_scope():  # the operator scope: these verdicts are of host checks
+    return shipped_scope_named("scs-0124-patchcheck-operator.yaml")
 
 
 def verdicts(*items: Item, empty: tuple[str, ...] = ()) -> Verdicts:
     testcases = [TestcaseVerdict("scs-0124-maintained-release", "desc", list(items))]
     testcases += [TestcaseVerdict(name, "desc", []) for name in empty]
+    facts = [{"path": "h.json", "host": "h", "cloud": None, "collected_at": GATHERED, "error": None}]
     return Verdicts(
-        "2026-11-23T00:00:00+00:00", "2026-11-23", "0.1.0", [], testcases, ["patchcheck", "judge"]
+        "2026-11-23T00:00:00+00:00", "2026-11-23", "0.1.0", facts, testcases, ["patchcheck", "judge"]
     )
+
+
+GATHERED = "2026-11-22T21:30:00Z"
+NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 
 
 def item(result: Result, subject: str = "compute") -> Item:
     return Item(f"t::{subject}", subject, result, f"{subject}: {result.value.lower()} because of evidence")
-
-
-def scs_compute_results(stdout: list[str]) -> dict[str, int]:
-    """How the SCS compliance suite reads results from a check's stdout (compute_results)."""
-    results = {}
-    for line in stdout:
-        parts = line.rsplit(":", 1)
-        if len(parts) == 2 and parts[1].strip().upper() in SCS_VERDICTS:
-            results[parts[0].strip()] = SCS_VERDICTS[parts[1].strip().upper()]
-    return results
 
 
 def test_report_has_the_shape_of_the_scs_compliance_suite(tmp_path: Path) -> None:
@@ -54,6 +52,7 @@ def test_report_has_the_shape_of_the_scs_compliance_suite(tmp_path: Path) -> Non
         "forced_version",
         "forced_tests",
         "invocations",
+        "reported_at",
     ]
     (invocation,) = report["run"]["invocations"].values()
     assert list(invocation) == [
@@ -80,7 +79,8 @@ def test_results_agree_with_what_the_suite_parses_from_stdout() -> None:
     judged = verdicts(item(Result.PASS), item(Result.FAIL, "cinder"), empty=("scs-0124-ossa-patched",))
     report = build_report(judged, shipped_scope(), "c", [], 1)
     (invocation,) = report["run"]["invocations"].values()
-    assert scs_compute_results(invocation["stdout"]) == invocation["results"]
+    # the SCS compliance suite's own parser of a check's stdout (Tests/scs-compliance-check.py)
+    assert scs_suite().compute_results(invocation["stdout"]) == invocation["results"]
     assert invocation["results"] == {"scs-0124-maintained-release": -1, "scs-0124-ossa-patched": 0}
     assert results_of(report) == {
         "scs-0124-maintained-release": Result.FAIL,
@@ -101,9 +101,27 @@ def test_line_protocol() -> None:
     assert lines[0].startswith("INFO: scs-0124-maintained-release: compute")
     assert lines[1].startswith("WARNING: scs-0124-maintained-release: cinder")
     assert lines[2] == "WARNING: scs-0124-ossa-patched: no check ran for this testcase"
-    report = build_report(judged, shipped_scope(), "c", [], 3)
+    report = build_report(judged, shipped_scope(), "c", [], 3, now=NOW)
     (invocation,) = report["run"]["invocations"].values()
     assert (invocation["info"], invocation["warning"], invocation["error"]) == (1, 2, 0)
+
+
+def test_checked_at_is_when_the_facts_were_gathered_and_old_facts_say_so() -> None:
+    """The monitor ages a result by checked_at: the report's own time goes to run.reported_at."""
+    fresh = build_report(verdicts(item(Result.PASS)), shipped_scope(), "c", [], 0, now=NOW)
+    assert fresh["checked_at"] == dt.datetime(2026, 11, 22, 21, 30, tzinfo=dt.UTC)
+    assert fresh["run"]["reported_at"] == NOW
+    (invocation,) = fresh["run"]["invocations"].values()
+    assert not [line for line in invocation["stderr"] if "lifetime" in line]
+    # a "day" result gathered on the 22nd counts until midnight of the 24th
+    late = build_report(
+        verdicts(item(Result.PASS)), shipped_scope(), "c", [], 0, now=NOW + dt.timedelta(days=2)
+    )
+    (invocation,) = late["run"]["invocations"].values()
+    stale = [line for line in invocation["stderr"] if "older than the testcase's lifetime" in line]
+    assert len(stale) == 4 and stale[0].startswith("WARNING: scs-0124-maintained-release: facts gathered")
+    assert invocation["warning"] == 4
+    assert late["checked_at"] == fresh["checked_at"]
 
 
 def test_junit_never_shows_an_abort_as_passed() -> None:

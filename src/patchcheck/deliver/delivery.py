@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from patchcheck.deliver.monitor import Response, upload
+from patchcheck.deliver.monitor import Outcome, Response, upload
+from patchcheck.deliver.secrets import token_subject
 from patchcheck.deliver.signing import sign
 from patchcheck.deliver.spool import Entry, Spool
 from patchcheck.errors import InputError
@@ -40,6 +41,17 @@ def spool_name(report: Path) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text)
 
 
+def report_subject(report: Path) -> str:
+    """The ``subject`` of a report's first document."""
+    try:
+        documents = [d for d in yaml.safe_load_all(report.read_text(encoding="utf-8")) if isinstance(d, dict)]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(report, "", f"not a readable report: {exc}") from None
+    if not documents or not documents[0].get("subject"):
+        raise InputError(report, "subject", "missing: not an SCS report")
+    return str(documents[0]["subject"])
+
+
 def deliver(
     report: Path, key: Path, spool: Spool, monitor: str, token: str, ca_file: Path | None, now: dt.datetime
 ) -> list[Attempt]:
@@ -51,14 +63,25 @@ def deliver(
 def flush(
     spool: Spool, monitor: str, token: str, ca_file: Path | None, now: dt.datetime, everything: bool = False
 ) -> list[Attempt]:
+    """Send the due entries of the token's subject; a permanent refusal moves the entry aside.
+
+    An entry of another subject is never sent with this token (the monitor would answer 401,
+    and the report would be refused for a mistake in the command line): it waits for its own.
+    """
     attempts = []
+    subject = token_subject(token)
     with spool.locked():
         for entry in spool.entries():
             if not entry.report.exists() or not (everything or entry.due(now)):
                 continue
+            if subject is not None and entry.subject() != subject:
+                attempts.append(Attempt(entry, Response(Outcome.OTHER_SUBJECT, f"for {entry.subject()!r}")))
+                continue
             response = upload(entry.report, entry.signature, monitor, token, ca_file)
             if response.confirmed:
                 entry.remove()
+            elif response.outcome is Outcome.REFUSED:
+                entry = Entry(entry.refuse(response.detail, now))
             else:
                 entry.failed(response.detail, now)
             attempts.append(Attempt(entry, response))

@@ -4,7 +4,9 @@
 ``Content-Type: application/x-signed-yaml`` and ``Authorization: Basic
 <base64(subject:apikey)>`` (the token file holds that base64 string). The
 monitor answers 2xx (stored), 409 (it already has this ``run.uuid``: delivered
-before), 401 (bad credentials or signature), 415 (wrong content type).
+before), 401 (bad credentials or signature), 415 (wrong content type). Other
+4xx answers except 408 and 429 are permanent: sending the same signed report
+again cannot succeed, so it is refused, not retried.
 TLS verification is always on; a private CA is given explicitly (``ca_file``);
 there is no insecure fallback. The token never appears in an error message.
 """
@@ -29,7 +31,8 @@ class Outcome(StrEnum):
     DELIVERED = "delivered"
     DUPLICATE = "already delivered"
     RETRY = "not delivered, will retry"
-    REFUSED = "refused"
+    REFUSED = "refused for good, moved aside"
+    OTHER_SUBJECT = "not sent: another subject's report (this token is not for it)"
 
 
 @dataclass(frozen=True)
@@ -92,9 +95,28 @@ def upload(
         return Response(Outcome.DELIVERED, f"HTTP {status}")
     if status == 409:
         return Response(Outcome.DUPLICATE, "HTTP 409: the monitor already has this run")
-    if status >= 500 or status == 429:
-        return Response(Outcome.RETRY, f"HTTP {status} from {url}")
+    answer = monitor_answer(response)
+    if status >= 500 or status in TRANSIENT:
+        return Response(Outcome.RETRY, f"HTTP {status} from {url}{answer}")
     reason = {401: "bad credentials or signature", 403: "forbidden", 415: "wrong content type"}.get(
         status, ""
     )
-    return Response(Outcome.REFUSED, f"HTTP {status}{' (' + reason + ')' if reason else ''} from {url}")
+    return Response(
+        Outcome.REFUSED, f"HTTP {status}{' (' + reason + ')' if reason else ''} from {url}{answer}"
+    )
+
+
+#: 4xx answers that say "later", not "never": request timeout, too many requests.
+TRANSIENT = (408, 429)
+ANSWER_CHARS = 300
+
+
+def monitor_answer(response: requests.Response) -> str:
+    """The monitor's own reason (FastAPI's ``{"detail": ...}``), one line, bounded, or nothing."""
+    try:
+        text = response.text[: ANSWER_CHARS * 4]
+        detail = response.json().get("detail", text) if text.lstrip().startswith("{") else text
+    except (ValueError, AttributeError):
+        detail = response.text[: ANSWER_CHARS * 4]
+    detail = " ".join(str(detail).split())[:ANSWER_CHARS]
+    return f": the monitor says {detail!r}" if detail else ""

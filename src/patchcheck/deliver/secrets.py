@@ -6,6 +6,7 @@ command that fixes it, instead of using it and leaking it further.
 
 from __future__ import annotations
 
+import base64
 import stat
 from pathlib import Path
 
@@ -34,3 +35,13 @@ def read_token(path: Path) -> str:
     if not token or any(c.isspace() for c in token):
         raise InputError(path, "", "the upload token must be one line: base64 of subject:apikey")
     return token
+
+
+def token_subject(token: str) -> str | None:
+    """The subject a token authenticates (``subject`` of base64 ``subject:apikey``), never the key."""
+    try:
+        decoded = base64.b64decode(token, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    subject, separator, _key = decoded.partition(":")
+    return subject if separator and subject else None

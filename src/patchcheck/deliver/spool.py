@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 #: Backoff after the n-th failed attempt: 1, 2, 4, ... minutes, at most 6 hours.
 FIRST_BACKOFF_S = 60
 MAX_BACKOFF_S = 6 * 3600
@@ -71,6 +73,29 @@ class Entry:
                 }
             ).encode(),
         )
+
+    def refuse(self, reason: str, now: dt.datetime) -> Path:
+        """Move a report the monitor refused for good into ``refused/``, with why; never retried."""
+        refused = self.report.parent / "refused"
+        refused.mkdir(exist_ok=True, mode=0o700)
+        write_atomically(
+            self.state_file,
+            json.dumps(
+                {**self.state(), "refused_at": now.isoformat(timespec="seconds"), "last_error": reason}
+            ).encode(),
+        )
+        for path in (self.signature, self.state_file, self.report):
+            path.replace(refused / path.name)
+        return refused / self.report.name
+
+    def subject(self) -> str | None:
+        """The ``subject`` of the spooled report (read from its first lines), or None."""
+        try:
+            document = next(iter(yaml.safe_load_all(self.report.read_text(encoding="utf-8"))), None)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return None
+        subject = document.get("subject") if isinstance(document, dict) else None
+        return str(subject) if subject is not None else None
 
     def remove(self) -> None:
         for path in (self.signature, self.state_file, self.report):

@@ -27,7 +27,7 @@ from patchcheck.judge.declarations import Declarations, load_declarations
 from patchcheck.judge.handoff import Handoff
 from patchcheck.judge.verdict import AbortCheck, Finding, FindingGroup, Result, combine
 from patchcheck.judge.verdicts import Item, Verdicts, VerdictsWriter
-from patchcheck.scope import load_scope
+from patchcheck.scope import Scope, known_testcase_ids, load_scope
 
 MARKER = "scs_testcase"
 ParamT = TypeVar("ParamT")
@@ -44,7 +44,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--reference-date", default=None, help="judge as of this day (YYYY-MM-DD); default today")
     group.addoption("--verdicts", type=Path, default=None, help="write the verdicts file here")
-    group.addoption("--scope", type=Path, default=None, help="SCS scope file (default: the shipped one)")
+    group.addoption("--scope", default=None, help="SCS scope file, or a shipped scope's file name")
     group.addoption("--tests", default=None, help="regular expression: report only the testcases it matches")
     group.addoption("--unscored-severity", default="high", help="band for advisories without a CVSS score")
     group.addoption("--declarations", type=Path, default=None, help="operator declarations file")
@@ -268,8 +268,18 @@ class VerdictRecorder:
         group.release()
 
     def chosen(self, testcase_id: str) -> bool:
+        """In this run's scope (or in no shipped scope at all) and, with ``--tests``, matched by it."""
         pattern = self.config.getoption("--tests")
-        return pattern is None or re.search(pattern, testcase_id) is not None
+        if pattern is not None and re.search(pattern, testcase_id) is None:
+            return False
+        return testcase_id in self.scope.testcase_ids or testcase_id not in known_testcase_ids()
+
+    @functools.cached_property
+    def scope(self) -> Scope:
+        chosen = self.config.getoption("--scope")
+        if chosen is None:
+            raise pytest.UsageError("--scope is required (patchcheck judge chooses it by the facts' kind)")
+        return load_scope(chosen)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.writer is None:
@@ -277,7 +287,7 @@ class VerdictRecorder:
         if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             self.writer.discard()  # an interrupted session (collection error, usage error) writes no verdicts
             return
-        scope = load_scope(self.config.getoption("--scope"))
+        scope = self.scope
         order = [(tc.id, tc.description) for tc in scope.testcases if self.chosen(tc.id)]
         order += [
             (unknown, "(not in the scope file)")
@@ -304,6 +314,7 @@ class VerdictRecorder:
             if Path(sys.argv[0]).name == "patchcheck"
             else list(sys.argv),
             tests=self.config.getoption("--tests"),
+            scope={"uuid": scope.uuid, "name": scope.name, "url": scope.url, "file": scope.origin},
             declarations=[
                 d.to_json(reference_date(self.config)) for d in self.config.stash[DECLARATIONS].entries
             ],

@@ -72,6 +72,8 @@ class Verdicts:
     """Each operator declaration with its state: applied, expired or stale."""
     inventory: list[dict[str, Any]] = field(default_factory=list)
     """Per host, the components found (product, version, source): what the SBOM lists."""
+    scope: dict[str, Any] | None = None
+    """The SCS scope judged against: ``uuid``, ``name``, ``url`` and ``file`` (shipped name or path)."""
 
     @property
     def overall(self) -> Result:
@@ -87,6 +89,7 @@ class Verdicts:
             "patchcheck_version": self.patchcheck_version,
             "command": self.command,
             "tests": self.tests,
+            "scope": self.scope,
             "declarations": self.declarations,
             "inventory": self.inventory,
             "facts": self.facts,
@@ -206,6 +209,7 @@ def load_verdicts(path: Path) -> Verdicts:
             tests=document.get("tests"),
             declarations=document.get("declarations", []),
             inventory=document.get("inventory", []),
+            scope=document.get("scope"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(path, "$", f"malformed verdicts file: {exc!r}") from None

@@ -1,10 +1,12 @@
 """The SCS compliance report: the YAML document the SCS compliance monitor receives.
 
 Same shape as ``create_report`` in SovereignCloudStack/standards
-``Tests/scs-compliance-check.py``: ``spec{uuid,name,url}``, ``checked_at``,
+``Tests/scs-compliance-check.py`` (a test delivers it to the real monitor):
+``spec{uuid,name,url}``, ``checked_at`` (when the facts were gathered),
 ``reference_date``, ``subject``, and ``run`` with a fresh ``uuid``, ``argv``,
 ``assignment``, ``sections``, ``forced_version``, ``forced_tests`` and
-``invocations`` keyed by invocation id. The monitor keys reports on
+``invocations`` keyed by invocation id, and patchcheck's ``run.reported_at``.
+The monitor keys reports on
 ``run.uuid`` (a second upload of the same run is answered 409), so each
 report gets a new one.
 """
@@ -43,18 +45,75 @@ def invocation(verdicts: Verdicts, rc: int) -> dict[str, Any]:
     return record
 
 
+def gathered_at(verdicts: Verdicts) -> dt.datetime | None:
+    """When the evidence was gathered: the oldest facts file's ``collected_at`` (None if none says)."""
+    moments = []
+    for source in verdicts.facts:
+        try:
+            moment = dt.datetime.fromisoformat(str(source.get("collected_at")).replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        moments.append(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+    return min(moments).astimezone(dt.UTC).replace(microsecond=0) if moments else None
+
+
+def valid_until(checked_at: dt.datetime, lifetime: str | None) -> dt.datetime | None:
+    """When a result checked at ``checked_at`` stops counting (scs-0004, Regulations 2 and 3).
+
+    A ``day`` result counts until midnight two days later, a ``week`` result until the Monday
+    after next, a ``month`` result until the first day of the month after next (UTC here).
+    """
+    day = checked_at.astimezone(dt.UTC).date()
+    if lifetime == "day":
+        end = day + dt.timedelta(days=2)
+    elif lifetime in (None, "week"):
+        end = day + dt.timedelta(days=14 - day.weekday())
+    elif lifetime == "month":
+        month = day.month + 2
+        end = dt.date(day.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+    else:
+        return None
+    return dt.datetime(end.year, end.month, end.day, tzinfo=dt.UTC)
+
+
+def staleness_lines(scope: Scope, checked_at: dt.datetime, now: dt.datetime) -> list[str]:
+    """A WARNING per testcase whose result is already too old to count when it is reported."""
+    lines = []
+    for testcase in scope.testcases:
+        until = valid_until(checked_at, testcase.lifetime)
+        if until is not None and now >= until:
+            lines.append(
+                f"WARNING: {testcase.id}: facts gathered {checked_at.isoformat()} are older than the "
+                f"testcase's lifetime ({testcase.lifetime}: valid until {until.isoformat()}); "
+                "the monitor will not count this result, gather again"
+            )
+    return lines
+
+
 def build_report(
     verdicts: Verdicts,
     scope: Scope,
     subject: str,
     argv: list[str],
     rc: int,
-    checked_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
+    """The report; ``checked_at`` is when the facts were gathered, ``run.reported_at`` when this ran.
+
+    The monitor judges a result's age by ``checked_at``: stamping the report's own time there
+    would make five-day-old facts look checked today.
+    """
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    checked_at = gathered_at(verdicts) or now
     run = invocation(verdicts, rc)
+    stale = staleness_lines(scope, checked_at, now)
+    if not gathered_at(verdicts):
+        stale.insert(0, "WARNING: no facts file says when it was gathered: checked_at is the report's time")
+    run["stderr"] = stale + run["stderr"]
+    run["warning"] += len(stale)
     return {
         "spec": {"uuid": scope.uuid, "name": scope.name, "url": scope.url},
-        "checked_at": checked_at or dt.datetime.now(dt.UTC).replace(microsecond=0),
+        "checked_at": checked_at,
         "reference_date": dt.date.fromisoformat(verdicts.reference_date),
         "subject": subject,
         "run": {
@@ -65,6 +124,7 @@ def build_report(
             "forced_version": None,
             "forced_tests": verdicts.tests,
             "invocations": {run["id"]: run},
+            "reported_at": now,
         },
     }
 
