@@ -19,7 +19,9 @@ so the monitor listens on 127.0.0.1 only. Accounts come from ``bootstrap.yaml``
 and appends the entry it prints, then reloads the monitor with SIGHUP.
 
 Standard library only, like ``testbed.py``: the monitor's own dependencies live
-in ``<state>/venv`` (from SCS's pinned ``requirements.txt``).
+in ``.venv-monitor`` (``PATCHCHECK_MONITOR_VENV``), from SCS's pinned
+``requirements.txt``, beside Debian's ``postgresql`` and ``libpq-dev`` (installed
+with apt when missing and run as root).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -76,10 +79,8 @@ class LocalMonitor:
     def __init__(self, state: Path, standards: Path) -> None:
         self.state = state
         self.standards = standards
-        self.venv = state / "venv"
+        self.venv = Path(os.environ.get("PATCHCHECK_MONITOR_VENV", REPO / ".venv-monitor"))
         self.srv = state / "srv"
-        self.pgdata = state / "pgdata"
-        self.run_dir = state / "run"
         self.subjects = state / "subjects"
         self.settings_file = state / "settings.json"
 
@@ -95,7 +96,8 @@ class LocalMonitor:
         missing = [package for package in DEBIAN_PACKAGES if not debian_installed(package)]
         if missing:
             if os.geteuid() != 0:
-                raise MonitorError(f"needs Debian packages {' '.join(missing)}: apt-get install {' '.join(missing)}")
+                names = " ".join(missing)
+                raise MonitorError(f"needs Debian packages {names}: apt-get install {names}")
             log(f"installing Debian packages: {' '.join(missing)}")
             run(["apt-get", "update", "-qq"])
             run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing])
@@ -105,8 +107,17 @@ class LocalMonitor:
             return
         log(f"installing the compliance monitor's requirements into {self.venv}")
         run([sys.executable, "-m", "venv", "--clear", str(self.venv)])
-        run([str(self.venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
-             "-r", str(self.requirements())], quiet_stderr=True)
+        run(
+            [
+                str(self.venv / "bin" / "pip"),
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+                str(self.requirements()),
+            ],
+            quiet_stderr=True,
+        )
         stamp.write_text(want)
 
     # -- settings -----------------------------------------------------------------------------
@@ -119,6 +130,29 @@ class LocalMonitor:
         return f"http://{HOST}:{self.settings()['monitor_port']}/"
 
     # -- PostgreSQL ---------------------------------------------------------------------------
+    @property
+    def pg_dir(self) -> Path:
+        """Where the cluster lives: in the state folder, unless PostgreSQL's user cannot reach it.
+
+        As root, PostgreSQL runs as Debian's ``postgres`` user, which cannot enter a private
+        folder such as pytest's temporary ones; the cluster then goes to a folder of its own
+        under the system's temporary folder, recorded in the settings and removed by ``purge``.
+        """
+        recorded = self.settings().get("pg_dir")
+        if recorded:
+            return Path(str(recorded))
+        if os.geteuid() != 0 or reachable_by_postgres(self.state):
+            return self.state / "pg"
+        return Path(tempfile.mkdtemp(prefix="patchcheck-monitor-pg-"))
+
+    @property
+    def pgdata(self) -> Path:
+        return self.pg_dir / "data"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.pg_dir / "run"
+
     def postgres_bin(self, name: str) -> str:
         found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
         if not found:
@@ -135,28 +169,55 @@ class LocalMonitor:
         owner = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
         if not (self.pgdata / "PG_VERSION").is_file():
             self.pgdata.mkdir(mode=0o700, parents=True, exist_ok=True)
-            pwfile = self.state / "pgpass.init"
+            pwfile = self.pg_dir / "pgpass.init"
             pwfile.write_text(password + "\n")
-            for path in (self.pgdata, pwfile):
+            for path in (self.pg_dir, self.pgdata, pwfile):
                 if owner:
                     os.chown(path, owner.pw_uid, owner.pw_gid)
-            run(self.as_owner([
-                self.postgres_bin("initdb"), "-D", str(self.pgdata), "-U", "postgres", "--auth=scram-sha-256",
-                f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8",
-            ]), quiet_stderr=True)
+            run(
+                self.as_owner(
+                    [
+                        self.postgres_bin("initdb"),
+                        "-D",
+                        str(self.pgdata),
+                        "-U",
+                        "postgres",
+                        "--auth=scram-sha-256",
+                        f"--pwfile={pwfile}",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                    ]
+                ),
+                quiet_stderr=True,
+            )
             pwfile.unlink()
         self.run_dir.mkdir(exist_ok=True)
         if owner:
             os.chown(self.run_dir, owner.pw_uid, owner.pw_gid)
         options = f"-c listen_addresses={HOST} -c port={port} -c unix_socket_directories={self.run_dir}"
-        run(self.as_owner([
-            self.postgres_bin("pg_ctl"), "-D", str(self.pgdata), "-l", str(self.run_dir / "postgres.log"),
-            "-o", options, "-w", "-t", "60", "start",
-        ]))
+        run(
+            self.as_owner(
+                [
+                    self.postgres_bin("pg_ctl"),
+                    "-D",
+                    str(self.pgdata),
+                    "-l",
+                    str(self.run_dir / "postgres.log"),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            )
+        )
 
     def stop_postgres(self) -> None:
         if (self.pgdata / "postmaster.pid").is_file():
-            run(self.as_owner([self.postgres_bin("pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"]))
+            pg_ctl = self.postgres_bin("pg_ctl")
+            run(self.as_owner([pg_ctl, "-D", str(self.pgdata), "-m", "fast", "-w", "stop"]))
 
     # -- the monitor --------------------------------------------------------------------------
     def prepare_tree(self) -> None:
@@ -192,15 +253,23 @@ class LocalMonitor:
         settings = self.settings()
         password = str(settings.get("db_password") or secrets.token_urlsafe(24))
         db_port, monitor_port = free_port(), free_port()
+        pg_dir = self.pg_dir
+        self.settings_file.write_text(
+            json.dumps(
+                {
+                    "db_port": db_port,
+                    "monitor_port": monitor_port,
+                    "db_password": password,
+                    "pg_dir": str(pg_dir),
+                }
+            )
+        )
+        self.settings_file.chmod(0o600)
         self.prepare_tree()
         self.start_postgres(db_port, password)
         password_file = self.state / "db_password"
         password_file.write_text(password)
         password_file.chmod(0o600)
-        self.settings_file.write_text(json.dumps(
-            {"db_port": db_port, "monitor_port": monitor_port, "db_password": password}
-        ))
-        self.settings_file.chmod(0o600)
         self.restore_subjects()
         env = {
             **os.environ,
@@ -211,17 +280,23 @@ class LocalMonitor:
             "SCM_BASE_URL": f"http://{HOST}:{monitor_port}/",
         }
         log_file = (self.state / "monitor.log").open("ab")
-        process = subprocess.Popen(  # noqa: S603
+        process = subprocess.Popen(
             [str(self.venv / "bin" / "python"), "launch.py", HOST, str(monitor_port)],
-            cwd=self.srv / "compliance-monitor", env=env, stdin=subprocess.DEVNULL,
-            stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=self.srv / "compliance-monitor",
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         (self.state / "monitor.pid").write_text(str(process.pid))
         deadline = time.monotonic() + START_DEADLINE_S
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise MonitorError(f"the monitor exited at start-up; see {self.state / 'monitor.log'}: "
-                                   + last_lines(self.state / "monitor.log"))
+                raise MonitorError(
+                    f"the monitor exited at start-up; see {self.state / 'monitor.log'}: "
+                    + last_lines(self.state / "monitor.log")
+                )
             if answers(f"{self.url()}status"):
                 log(f"compliance monitor at {self.url()} (log {self.state / 'monitor.log'})")
                 return self.url()
@@ -240,6 +315,13 @@ class LocalMonitor:
                 os.killpg(pid, signal.SIGKILL)
         (self.state / "monitor.pid").unlink(missing_ok=True)
         self.stop_postgres()
+
+    def purge(self) -> None:
+        """Stop everything and remove the cluster and the state (accounts included)."""
+        self.down()
+        if self.settings().get("pg_dir"):
+            shutil.rmtree(self.pg_dir, ignore_errors=True)
+        shutil.rmtree(self.state, ignore_errors=True)
 
     def reload(self) -> None:
         """SIGHUP: the monitor reads scopes, templates and bootstrap.yaml again."""
@@ -266,14 +348,20 @@ class LocalMonitor:
         tests = self.srv / "Tests"
         (tests / ".secret").mkdir(exist_ok=True)
         passphrase = secrets.token_urlsafe(18)
-        done = subprocess.run(  # noqa: S603
+        done = subprocess.run(
             [str(self.venv / "bin" / "python"), "add_subject.py", subject],
-            cwd=tests, input=f"{passphrase}\n{passphrase}\n", capture_output=True, text=True,
-            timeout=120, check=False, start_new_session=True,  # no terminal: getpass reads stdin
+            cwd=tests,
+            input=f"{passphrase}\n{passphrase}\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            start_new_session=True,  # no terminal: getpass reads stdin
         )
         if done.returncode != 0:
             raise MonitorError(f"add_subject.py {subject}: {done.stderr.strip() or done.stdout.strip()}")
-        entry = done.stdout.split("Insert the following snippet into compliance-monitor/bootstrap.yaml:", 1)[1]
+        marker = "Insert the following snippet into compliance-monitor/bootstrap.yaml:"
+        entry = done.stdout.split(marker, 1)[1]
         entry = entry.split("Make sure to submit", 1)[0].strip("\n")
         folder.mkdir(parents=True, exist_ok=True)
         folder.chmod(0o700)
@@ -308,9 +396,19 @@ def install_scopes(tests: Path) -> list[Path]:
     return installed
 
 
+def reachable_by_postgres(folder: Path) -> bool:
+    """Whether Debian's ``postgres`` user can enter ``folder`` (every parent must let it through)."""
+    done = subprocess.run(
+        ["runuser", "-u", "postgres", "--", "test", "-x", str(folder)],
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
 def debian_installed(package: str) -> bool:
-    done = subprocess.run(  # noqa: S603
-        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True, check=False  # noqa: S607
+    done = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True, check=False
     )
     return done.stdout.strip() == "install ok installed"
 
@@ -322,9 +420,9 @@ def free_port() -> int:
 
 
 def answers(url: str) -> bool:
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=2) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
@@ -336,7 +434,7 @@ def last_lines(path: Path, count: int = 5) -> str:
 
 
 def run(argv: list[str], quiet_stderr: bool = False) -> None:
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         detail = re.sub(r"\s+", " ", (done.stderr or done.stdout).strip())[-600:]
         raise MonitorError(f"{' '.join(argv[:3])} ... failed (exit {done.returncode}): {detail}")
@@ -351,7 +449,7 @@ def log(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("install", "up", "down", "status", "url", "reload"):
+    for name in ("install", "up", "down", "purge", "status", "url", "reload"):
         sub.add_parser(name)
     subject = sub.add_parser("add-subject", help="create an account with SCS's add_subject.py")
     subject.add_argument("subject")
@@ -366,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
             print(monitor.up())
         elif args.command == "down":
             monitor.down()
+        elif args.command == "purge":
+            monitor.purge()
         elif args.command == "reload":
             monitor.reload()
         elif args.command in ("status", "url"):

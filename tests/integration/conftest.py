@@ -1,8 +1,10 @@
-"""The local test cloud for integration tests: real OpenStack services on 127.0.0.1.
+"""The local test cloud and the real SCS compliance monitor for integration tests, on 127.0.0.1.
 
 The session fixture brings the test cloud up (``testbed/testbed.py up``, idempotent)
 and stops it at the end if it started it. If it cannot come up, the tests fail
 when ``CI=true`` and are skipped otherwise: CI never passes without the cloud.
+The ``monitor`` fixture runs SCS's own compliance monitor (``testbed/monitor.py``)
+for the session, in a scratch state folder, and removes it afterwards.
 """
 
 from __future__ import annotations
@@ -12,12 +14,16 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
+from tests.helpers import load_module, scs_standards
 from tests.integration.monitor_receiver import Receiver
 
 REPO = Path(__file__).resolve().parents[2]
@@ -156,3 +162,52 @@ def receiver(keys: dict[str, Path]) -> Iterator[Receiver]:
     started = Receiver(keys["allowed"], {SUBJECT: APIKEY}).start()
     yield started
     started.stop()
+
+
+class Monitor:
+    """The running monitor and the accounts made on it."""
+
+    def __init__(self, local: Any) -> None:
+        self.local = local
+
+    @property
+    def url(self) -> str:
+        return str(self.local.url())
+
+    def account(self, subject: str) -> dict[str, Path]:
+        key, token = self.local.add_subject(subject)
+        return {"key": key, "token": token}
+
+    def status(self, subject: str) -> dict[str, Any]:
+        request = urllib.request.Request(  # noqa: S310  (127.0.0.1)
+            f"{self.url}status?subject={subject}", headers={"Accept": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return json.loads(response.read()).get(subject, {})
+
+    def page(self, path: str) -> requests.Response:
+        return requests.get(f"{self.url}{path}", timeout=30)
+
+    def log(self) -> str:
+        return (self.local.state / "monitor.log").read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def monitor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Monitor]:
+    scs_standards()  # a missing snapshot fails under CI=true, skips elsewhere
+    module = load_module(REPO / "testbed" / "monitor.py", "local_monitor")
+    local = module.LocalMonitor(
+        tmp_path_factory.mktemp("monitor-state"), REPO.parent / "shared" / "scs-standards"
+    )
+    try:
+        local.up()
+    except module.MonitorError as exc:
+        local.purge()
+        if os.environ.get("CI") == "true" or os.geteuid() == 0:
+            pytest.fail(f"the SCS compliance monitor did not start: {exc}")
+        pytest.skip(f"the SCS compliance monitor cannot start here: {exc}")
+    try:
+        yield Monitor(local)
+    finally:
+        local.purge()
+        assert not local.running()

@@ -5,8 +5,9 @@ Basic base64(subject:apikey)`` and the body ``<ssh signature>&<report YAML>``. T
 signature is checked with the real ``ssh-keygen -Y verify -n report`` against an
 allowed-signers file, as the monitor does; 401 for bad credentials or a bad
 signature, 415 for a wrong content type, 409 for a ``run.uuid`` it already has,
-201 when stored. ``mode`` makes it misbehave for fault tests: ``"500"`` answers
-500, ``"slow"`` waits before answering.
+200 when stored (as the monitor answers; ``test_scs_monitor.py`` compares the two).
+``mode`` makes it misbehave for fault tests: ``"500"`` answers
+500, ``"slow"`` waits before answering, ``"status:N"`` answers N.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class Receiver:
     def decide(self, path: str, headers: dict[str, str], body: bytes) -> int:
         if self.mode == "500":
             return 500
+        if self.mode.startswith("status:"):  # any answer the real monitor gives only in rare states
+            return int(self.mode.split(":", 1)[1])
         if self.mode == "slow":
             time.sleep(self.slow_s)
         if path.rstrip("/") != "/reports":
@@ -88,7 +91,7 @@ class Receiver:
                 return 409
             for uuid in uuids:
                 self.stored[uuid] = report
-        return 201
+        return 200
 
     def authenticate(self, header: str) -> str | None:
         kind, _, token = header.partition(" ")
