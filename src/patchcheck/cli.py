@@ -207,7 +207,8 @@ def delivery_outcome(attempts: list[Any], spool: Any, token: str) -> int:
     if refused:
         print(
             f"ERROR: the monitor refused {refused} report(s) for good; they are in "
-            f"{spool.folder / 'refused'} and will not be sent again: fix what the monitor said (key registered? token? subject?)",
+            f"{spool.folder / 'refused'} and will not be sent again: fix what the monitor said "
+            "(key registered? token? subject?)",
             file=sys.stderr,
         )
         return ExitCode.REFUSED
