@@ -392,6 +392,56 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     return ExitCode.PASS
 
 
+def cmd_index_audit(args: argparse.Namespace) -> int:
+    """Check the advisories' ranges against the released sdists; 1 if a disagreement is unreviewed."""
+    from patchcheck.knowledge.audit_report import markdown, proposed_overlay, run_audit
+    from patchcheck.knowledge.sdists import SdistSource
+
+    cache = (
+        args.cache or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "patchcheck" / "audit"
+    )
+    source = SdistSource(cache, args.max_downloads)
+    run = run_audit(
+        args.data,
+        source,
+        tuple(args.product) if args.product else DEFAULT_AUDIT_PRODUCTS,
+        args.since,
+        set(args.advisory) if args.advisory else None,
+    )
+    text = markdown(run, args.data, dt.datetime.now(dt.UTC))
+    if args.report:
+        atomic_write(args.report, text)
+    else:
+        print(text)
+    if args.proposed_overlay:
+        atomic_write(args.proposed_overlay, proposed_overlay(run))
+    for audit in run.unreviewed:
+        print(
+            f"index audit: unreviewed: {audit.advisory} {audit.product}: {audit.disagreements[0]}",
+            file=sys.stderr,
+        )
+    print(
+        f"index audit: {len(run.audits)} audited, {run.downloads} downloaded, {run.cache_hits} cached, "
+        f"{len(run.unreviewed)} unreviewed disagreement(s)",
+        file=sys.stderr,
+    )
+    return ExitCode.FAIL if run.unreviewed else ExitCode.PASS
+
+
+DEFAULT_AUDIT_PRODUCTS = (
+    "nova",
+    "keystone",
+    "glance",
+    "cinder",
+    "neutron",
+    "ironic",
+    "manila",
+    "octavia",
+    "swift",
+    "placement",
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="patchcheck", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"patchcheck {__version__}")
@@ -508,6 +558,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     build.set_defaults(func=cmd_index_build)
+    audit = index_commands.add_parser(
+        "audit", help="check the advisories' ranges against the released sdists on PyPI (maintenance)"
+    )
+    audit.add_argument("--data", type=Path, required=True, help="upstream snapshots (ossa/, releases/)")
+    audit.add_argument("--advisory", action="append", help="only this advisory (repeatable)")
+    audit.add_argument(
+        "--product", action="append", help="only this product (repeatable; default: ten services)"
+    )
+    audit.add_argument("--since", type=int, default=2017, help="advisories from this year on (default 2017)")
+    audit.add_argument("--cache", type=Path, help="sdist cache (default: $XDG_CACHE_HOME/patchcheck/audit)")
+    audit.add_argument("--max-downloads", type=int, default=400, help="sdists fetched at most (default 400)")
+    audit.add_argument("--report", type=Path, help="write the Markdown report here (default: stdout)")
+    audit.add_argument("--proposed-overlay", type=Path, help="write overlay entries for review here")
+    audit.set_defaults(func=cmd_index_audit)
     return parser
 
 

@@ -141,7 +141,14 @@ def test_overlay_repairs_mean_what_they_say(
 def test_ossa_2025_001_is_dated_by_its_evidence() -> None:
     advisory = INDEX.by_id["OSSA-2025-001"]
     assert str(advisory.disclosed) == "2025-05-08"
-    assert "2024-05-08" in advisory.overlay[1]
+    assert any(line.startswith("disclosed 2025-05-08:") and "2024-05-08" in line for line in advisory.overlay)
+
+
+def test_a_repaired_range_shows_the_upstream_range_and_the_audit_evidence() -> None:
+    overlay = INDEX.by_id["OSSA-2025-001"].overlay
+    assert "upstream range: Ironic '<24.1.3, >=25.0.0 <26.1.1, >=27.0.0, <29.0.1'" in overlay
+    evidence = [line for line in overlay if line.startswith("evidence: ")]
+    assert len(evidence) == 3 and all("sha256" in line for line in evidence)
 
 
 def test_series_without_a_fixed_release_are_stated() -> None:

@@ -137,11 +137,14 @@ def load_overlay(path: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, A
 def apply_fix(raw: RawAdvisory, fix: dict[str, Any]) -> list[str]:
     applied = []
     if "products" in fix:
+        upstream = "; ".join(f"{p.name} {p.version!r}" for p in raw.products) or "(prose)"
         raw.products = [
             RawProduct(str(p["product"]), str(p["version"]), p.get("qualifier")) for p in fix["products"]
         ]
         raw.structured = True
-        applied.append(str(fix["reason"]).strip())
+        applied.append(" ".join(str(fix["reason"]).split()))
+        applied.append(f"upstream range: {upstream}")
+        applied += [f"evidence: {' '.join(str(line).split())}" for line in fix.get("evidence") or []]
     if "disclosed" in fix:
         raw.disclosed = (
             fix["disclosed"]

@@ -104,6 +104,11 @@ class RawAdvisory:
     revisions: list[str] = field(default_factory=list)
     structured: bool = True
     source_file: str = ""
+    bugs: list[str] = field(default_factory=list)
+    """Launchpad bug numbers of the advisory (``issues.links``)."""
+
+
+LAUNCHPAD_BUG = re.compile(r"launchpad\.net/(?:[\w.-]+/\+)?bugs?/(\d+)")
 
 
 def load_yaml(path: Path) -> Any:
@@ -147,6 +152,8 @@ def read_ossa(path: Path) -> RawAdvisory:
             kind = str(assessment.get("type", ""))
             version = "2.0" if kind.upper() == "CVSS2" else kind
             scores[found[0]] = (float(assessment["score"]), version, str(assessment.get("detail", "")))
+    links = (data.get("issues") or {}).get("links") if isinstance(data.get("issues"), dict) else None
+    bugs = sorted({number for link in links or [] for number in LAUNCHPAD_BUG.findall(str(link))})
     branches = [str(branch).strip() for branch in (data.get("reviews") or {}) if branch]
     revisions = [str(line).strip() for line in (data.get("errata_history") or [])]
     return RawAdvisory(
@@ -161,6 +168,7 @@ def read_ossa(path: Path) -> RawAdvisory:
         fix_branches=branches,
         revisions=revisions,
         source_file=path.name,
+        bugs=bugs,
     )
 
 
