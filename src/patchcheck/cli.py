@@ -218,9 +218,11 @@ def delivery_outcome(attempts: list[Any], spool: Any, token: str) -> int:
 def cmd_deliver(args: argparse.Namespace) -> int:
     """Sign a report, spool it, send everything due; the report stays spooled until confirmed."""
     from patchcheck.deliver.delivery import deliver, report_subject
+    from patchcheck.deliver.monitor import reports_url
     from patchcheck.deliver.secrets import read_token, token_subject
     from patchcheck.deliver.spool import Spool
 
+    reports_url(args.monitor)  # a URL that would expose the token stops here, before anything is signed
     token = read_token(args.token_file)
     subject, token_for = report_subject(args.report), token_subject(token)
     if token_for is not None and subject != token_for:
@@ -237,9 +239,11 @@ def cmd_deliver(args: argparse.Namespace) -> int:
 def cmd_upload(args: argparse.Namespace) -> int:
     """Send what waits in the spool for the token's subject (due entries; --all: every one)."""
     from patchcheck.deliver.delivery import flush
+    from patchcheck.deliver.monitor import reports_url
     from patchcheck.deliver.secrets import read_token
     from patchcheck.deliver.spool import Spool
 
+    reports_url(args.monitor)
     token = read_token(args.token_file)
     spool = Spool(args.spool)
     attempts = flush(spool, args.monitor, token, args.ca_file, dt.datetime.now(dt.UTC), args.all)

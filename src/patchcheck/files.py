@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,3 +62,39 @@ def output_lock(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+#: Inputs a user names (facts, declarations, scopes, reports, tokens): larger is refused, not read.
+MAX_INPUT_BYTES = 256 * 1024 * 1024
+
+
+def read_input(path: Path, limit: int = MAX_INPUT_BYTES, what: str = "file") -> bytes:
+    """A regular file's bytes, at most ``limit``; anything else is an ``InputError`` at once.
+
+    A FIFO would block ``read_text`` forever and ``/dev/zero`` would fill memory: the file is
+    opened without blocking, checked to be a regular file, and read one byte past the limit.
+    """
+    from patchcheck.errors import InputError
+
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except FileNotFoundError:
+        raise InputError(path, "", "no such file") from None
+    except OSError as exc:
+        raise InputError(path, "", f"cannot read: {exc.strerror}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise InputError(path, "", f"not a regular file (a {what} must be one)")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(path, "", f"larger than {limit} bytes: not read")
+    return data
+
+
+def read_input_text(path: Path, limit: int = MAX_INPUT_BYTES, what: str = "file") -> str:
+    from patchcheck.errors import InputError
+
+    try:
+        return read_input(path, limit, what).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"byte {exc.start}", "not UTF-8 text") from None

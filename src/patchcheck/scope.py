@@ -17,9 +17,9 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from patchcheck import safe_yaml
 from patchcheck.errors import InputError
+from patchcheck.files import read_input_text
 
 #: kind of facts -> the scope file its runs report to.
 SHIPPED_SCOPES = {
@@ -53,10 +53,7 @@ class Scope:
 
 
 def parse_scope(text: str, origin: str) -> Scope:
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(origin, "", f"not YAML: {exc}") from None
+    document = safe_yaml.load(text, origin)
     try:
         testcases = tuple(
             Testcase(
@@ -107,10 +104,7 @@ def load_scope(path: Path | str) -> Scope:
     if str(path) in SHIPPED_SCOPES.values():
         return shipped_scope(str(path))
     path = Path(path)
-    try:
-        return parse_scope(path.read_text(encoding="utf-8"), str(path))
-    except OSError as exc:
-        raise InputError(path, "", f"cannot read: {exc}") from None
+    return parse_scope(read_input_text(path, 4 * 1024 * 1024, "scope file"), str(path))
 
 
 def known_testcase_ids() -> set[str]:

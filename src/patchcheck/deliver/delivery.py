@@ -8,17 +8,19 @@ the monitor confirmed it; anything else leaves it spooled with a backoff.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import yaml
-
+from patchcheck import safe_yaml
 from patchcheck.deliver.monitor import Outcome, Response, upload
 from patchcheck.deliver.secrets import token_subject
 from patchcheck.deliver.signing import sign
 from patchcheck.deliver.spool import Entry, Spool
 from patchcheck.errors import InputError
+from patchcheck.files import read_input_text
 
 
 @dataclass(frozen=True)
@@ -27,26 +29,33 @@ class Attempt:
     response: Response
 
 
+def report_documents(report: Path) -> list[dict[str, Any]]:
+    """The report's YAML documents (a regular file, bounded, no aliases)."""
+    text = read_input_text(report, 64 * 1024 * 1024, "report")
+    return [document for document in safe_yaml.load_all(text, report) if isinstance(document, dict)]
+
+
 def spool_name(report: Path) -> str:
     """``<checked_at>_<subject>_<run uuid>`` of the report's first document, safe as a file name."""
-    try:
-        documents = [d for d in yaml.safe_load_all(report.read_text(encoding="utf-8")) if isinstance(d, dict)]
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(report, "", f"not a readable report: {exc}") from None
+    documents = report_documents(report)
     if not documents or "run" not in documents[0] or "uuid" not in (documents[0]["run"] or {}):
         raise InputError(report, "run.uuid", "missing: not an SCS report")
     first = documents[0]
-    stamp = str(first.get("checked_at", ""))[:19].replace(" ", "T").replace(":", "")
-    text = f"{stamp}_{first.get('subject', 'subject')}_{first['run']['uuid']}"
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text)
+    stamp = re.sub(r"[^0-9T-]+", "", str(first.get("checked_at", ""))[:19].replace(" ", "T"))[:17]
+    subject = re.sub(r"[^A-Za-z0-9._-]+", "-", str(first.get("subject", "subject")))[:SUBJECT_CHARS]
+    run = re.sub(r"[^A-Za-z0-9-]+", "-", str(first["run"]["uuid"]))[:40]
+    # bounded whatever the subject (file names end at 255 bytes); the hash keeps cut names apart
+    digest = hashlib.sha256(f"{first.get('subject')}\0{first['run']['uuid']}".encode()).hexdigest()[:12]
+    return f"{stamp}_{subject.strip('.')}_{run}_{digest}"
+
+
+#: Characters of the subject kept in a spool file name.
+SUBJECT_CHARS = 64
 
 
 def report_subject(report: Path) -> str:
     """The ``subject`` of a report's first document."""
-    try:
-        documents = [d for d in yaml.safe_load_all(report.read_text(encoding="utf-8")) if isinstance(d, dict)]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(report, "", f"not a readable report: {exc}") from None
+    documents = report_documents(report)
     if not documents or not documents[0].get("subject"):
         raise InputError(report, "subject", "missing: not an SCS report")
     return str(documents[0]["subject"])

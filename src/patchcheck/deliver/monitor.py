@@ -13,6 +13,8 @@ there is no insecure fallback. The token never appears in an error message.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -46,14 +48,51 @@ class Response:
 
 
 def reports_url(monitor: str) -> str:
-    parts = urlsplit(monitor)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise InputError("--monitor", monitor, "not an http(s) URL")
-    if "@" in parts.netloc:
+    """``<monitor>/reports``; refused: credentials, query or fragment in the URL, plain http off loopback.
+
+    The token travels in an Authorization header: over plain http anyone on the path reads it,
+    so http is accepted only to a loopback address (a local monitor, a test). Refusals never
+    repeat the URL's userinfo.
+    """
+    shown = re.split(r"[?#]", without_userinfo(monitor), maxsplit=1)[0]  # a query may hold a key too
+    if without_userinfo(monitor) != monitor:
+        raise InputError("--monitor", shown, "credentials in the URL: put them in the token file")
+    try:
+        parts = urlsplit(monitor)
+        host = parts.hostname
+        parts.port  # noqa: B018  (raises on a port out of range)
+    except ValueError:
+        raise InputError("--monitor", shown, "not a valid URL") from None
+    if parts.scheme not in ("https", "http") or not host:
+        raise InputError("--monitor", shown, "not an http(s) URL")
+    if parts.query or parts.fragment:
+        raise InputError("--monitor", shown, "a query or fragment has no place in the monitor's base URL")
+    if parts.scheme == "http" and not loopback(host):
         raise InputError(
-            "--monitor", "(URL with credentials)", "put credentials in the token file, not the URL"
+            "--monitor",
+            monitor,
+            "plain http would send the token in clear: use https (http only to loopback)",
         )
     return monitor.rstrip("/") + "/reports"
+
+
+def loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def without_userinfo(url: str) -> str:
+    """The URL with any ``user:password@`` removed: what may appear in a message or an output."""
+    return USERINFO.sub(r"\1", url)
+
+
+#: Everything between ``scheme://`` and the last ``@`` of the URL: a password may hold ``/`` or ``@``
+#: unencoded, and cutting too much from a message is harmless where cutting too little is not.
+USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s'\"]*@")
 
 
 def body_of(signature: bytes, report: bytes) -> bytes:

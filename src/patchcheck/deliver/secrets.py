@@ -11,6 +11,7 @@ import stat
 from pathlib import Path
 
 from patchcheck.errors import InputError
+from patchcheck.files import read_input_text
 
 
 def check_private(path: Path, what: str) -> None:
@@ -31,7 +32,7 @@ def check_private(path: Path, what: str) -> None:
 def read_token(path: Path) -> str:
     """The upload token: base64 of ``subject:apikey``, as the monitor's Basic authentication wants it."""
     check_private(path, "the upload token")
-    token = path.read_text(encoding="utf-8").strip()
+    token = read_input_text(path, 64 * 1024, "token file").strip()
     if not token or any(c.isspace() for c in token):
         raise InputError(path, "", "the upload token must be one line: base64 of subject:apikey")
     return token

@@ -21,6 +21,7 @@ import jsonschema_rs
 
 from patchcheck.errors import InputError
 from patchcheck.facts.model import HostFacts, TenantFacts
+from patchcheck.files import read_input_text
 
 #: (kind, schema_version) -> schema file shipped in facts/schema/.
 SCHEMAS = {("tenant", 1): "tenant-facts-v1.schema.json", ("host", 1): "host-facts-v1.schema.json"}
@@ -68,12 +69,7 @@ def json_path(parts: Any) -> str:
 
 
 def read_json(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(path, "", "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, "", f"cannot read: {exc}") from None
+    text = read_input_text(path, what="facts file")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -32,7 +32,9 @@ import jsonschema
 import yaml
 
 from patchcheck.errors import InputError
+from patchcheck.files import read_input_text
 from patchcheck.judge.verdict import Finding, Result
+from patchcheck.safe_yaml import refuse_aliases
 
 STATUSES = ("patched-downstream", "mitigated", "not-applicable")
 SCHEMA: dict[str, Any] = {
@@ -154,13 +156,15 @@ def line_of(node: yaml.Node, path: list[Any]) -> int:
     return node.start_mark.line + 1
 
 
+#: A declarations file is a few kilobytes; a megabyte is already absurd.
+MAX_DECLARATIONS_BYTES = 4 * 1024 * 1024
+
+
 def load_declarations(path: Path | None) -> Declarations:
     if path is None:
         return Declarations(None)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(path, "", f"cannot read: {exc.strerror}") from None
+    text = read_input_text(path, MAX_DECLARATIONS_BYTES, "declarations file")
+    refuse_aliases(text, path)  # a billion-laughs file never gets built
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         document = yaml.safe_load(text)
