@@ -278,6 +278,17 @@ def cmd_advisories(args: argparse.Namespace) -> int:
 
         print("\n".join(sorted(set(index.by_product) | set(index.releases) | CORE_SERVICES)))
         return ExitCode.PASS
+    if args.action == "options":
+        from patchcheck.knowledge.rules import options_read
+
+        wanted = {
+            pattern
+            for advisory in index.advisories
+            for rule in advisory.rules
+            for pattern in options_read(rule.expr, rule.service)
+        }
+        print("\n".join(sorted(wanted)))
+        return ExitCode.PASS
     if args.action == "list":
         for advisory in index.advisories:
             if args.product and not advisory.product(args.product):
@@ -534,6 +545,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--product")
     listing.add_argument("--all", action="store_true")
     actions.add_parser("products", help="every product the index knows (what the host collector reports)")
+    actions.add_parser(
+        "options", help="file:section:option the shipped rules read (the only values a host sends as written)"
+    )
     show = actions.add_parser("show", help="one advisory")
     show.add_argument("id")
     affecting = actions.add_parser("affecting", help="what affects PRODUCT at VERSION, and why")
@@ -572,7 +586,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--since", type=int, default=2017, help="advisories from this year on (default 2017)")
     audit.add_argument("--cache", type=Path, help="sdist cache (default: $XDG_CACHE_HOME/patchcheck/audit)")
-    audit.add_argument("--max-downloads", type=int, default=400, help="sdists fetched at most (default 400)")
+    audit.add_argument(
+        "--max-downloads", type=int, default=1000, help="sdists fetched at most (default 1000)"
+    )
     audit.add_argument("--report", type=Path, help="write the Markdown report here (default: stdout)")
     audit.add_argument("--proposed-overlay", type=Path, help="write overlay entries for review here")
     audit.set_defaults(func=cmd_index_audit)

@@ -13,9 +13,14 @@ description:
     venv, system site-packages and extra venvs (with the git sha from pbr.json), running containers
     (image, labels and the Python distributions inside them), and service configuration (oslo.config
     ini files, paste pipelines, policy files) with owner and mode.
-  - Secrets never leave the host; options that hold passwords, keys, tokens, connection strings or URLs
-    with credentials are redacted here, keeping only whether they are set and, for URLs, the scheme and
-    the ssl query parameter.
+  - Secrets never leave the host, by construction. A configuration value leaves as written only when
+    its (file, section, option) is in keep_options (what the shipped rules read) or in a short list of
+    options known to hold no secret, and it holds no URL. Every other value leaves as a redaction
+    record, whether it is set and, for a URL, its scheme and ssl query key; files are parsed the way
+    oslo.config parses them.
+  - Only regular files are read, never through a link out of the gathered tree, each bounded in size
+    and in number; everything not read (an unreadable container, a skipped file, a failing engine)
+    is listed in the facts' C(incomplete), so the judge never passes a host on what it did not see.
   - Reads files and runs read-only queries (rpm -q, docker/podman ps and inspect); changes nothing;
     supports check mode and always reports changed=false.
 options:
@@ -32,6 +37,13 @@ options:
               magnum, manila, neutron, nova, octavia, placement, swift]
   venvs:
     description: Extra virtual environments (their root folders) to scan besides the standard places.
+    type: list
+    elements: str
+    default: []
+  keep_options:
+    description:
+      - Configuration options whose values may leave the host, as C(file:section:option) patterns
+        (shell-style wildcards); the operator playbook passes C(patchcheck advisories options).
     type: list
     elements: str
     default: []
@@ -66,9 +78,11 @@ facts:
 """
 
 import datetime
+import fnmatch
 import glob
 import grp
 import gzip
+import io
 import json
 import os
 import pwd
@@ -78,7 +92,7 @@ import socket
 import stat
 import subprocess
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -95,17 +109,17 @@ SYSTEM_SITE_PATTERNS = (
 )
 VENV_ROOT_PATTERNS = ("/openstack/venvs/*", "/var/lib/kolla/venv")
 CONFIG_SUFFIXES = (".conf", ".ini", ".yaml", ".yml", ".json")
-#: Option names whose values are secrets whatever they look like (by their ending).
-SECRET_NAME = re.compile(
-    r"(password|passwd|_pass|passphrase|secret|secret_key|_key|^key|token|connection|transport_url"
-    r"|credentials?|_auth_header)$",
-    re.IGNORECASE,
-)
-#: Options that end like a secret but hold a boolean; keeping them is how the judge reads a mitigation.
-NOT_SECRET = frozenset({"send_service_user_token"})
-#: A value with userinfo (scheme://user:password@host, scheme://token@host) is a secret wherever it appears.
-CREDENTIAL_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/@\s]+@")
+MAX_METADATA_BYTES = 1024 * 1024
+MAX_DPKG_STATUS_BYTES = 256 * 1024 * 1024
+#: Files read per service's configuration folders, and entries listed per site folder.
+MAX_CONFIG_FILES = 500
+MAX_SITE_ENTRIES = 20000
+#: Options whose values may leave the host although no shipped rule reads them: known to hold no
+#: secret. Everything else leaves as its redaction record (allowlist, not a guess at secret names).
+HARMLESS_OPTIONS = ("*:*:debug", "*:*:verbose", "*-paste.ini:*:use", "*-paste.ini:*:paste.app_factory")
+#: The only query keys of a URL value that leave the host (what rules about TLS read).
 SAFE_QUERY_KEYS = frozenset({"ssl", "ssl_version", "tls"})
+URL_IN_VALUE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
 def product_key(name: str) -> str:
@@ -122,37 +136,78 @@ def distribution_key(source: str) -> str:
     return key
 
 
+# -- reading files on a host that may be hostile --------------------------------
+
+
+class Skipped(Exception):
+    """A file that was not read, and why: the source it belongs to is incomplete."""
+
+
+def read_regular(path: str, limit: int, root: str | None = None) -> bytes:
+    """A regular file's bytes (at most ``limit``), never through a link that leaves ``root``.
+
+    A FIFO would block forever, ``/dev/zero`` would fill memory, a link to /etc/shadow
+    would read what nobody asked for: the path is resolved and must stay under ``root``,
+    the file is opened without blocking or following a final link and must be regular.
+    """
+    if root is not None:
+        real, base = os.path.realpath(path), os.path.realpath(root)
+        if real != base and not real.startswith(base.rstrip(os.sep) + os.sep):
+            raise Skipped(f"{path}: a link out of {root}, not followed")
+        path = real
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise Skipped(f"{path}: {exc.strerror or type(exc).__name__}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise Skipped(f"{path}: not a regular file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise Skipped(f"{path}: larger than {limit} bytes, not read")
+    return data
+
+
+def incomplete(record: list[dict[str, str]], source: str, item: str, reason: str) -> None:
+    """Note that ``source`` was not read completely on this host: its evidence is partial."""
+    record.append({"source": source, "item": item, "reason": reason[:300]})
+
+
 # -- distribution packages ------------------------------------------------------
 
 
-def dpkg_packages(wanted: set[str], root: str = "/") -> list[dict[str, Any]]:
+def dpkg_packages(wanted: set[str], gaps: list[dict[str, str]], root: str = "/") -> list[dict[str, Any]]:
     status_file = os.path.join(root, "var/lib/dpkg/status")
-    if not os.path.exists(status_file):
+    if not os.path.lexists(status_file):
+        return []
+    try:
+        text = read_regular(status_file, MAX_DPKG_STATUS_BYTES).decode("utf-8", errors="replace")
+    except Skipped as exc:
+        incomplete(gaps, "packages", status_file, str(exc))
         return []
     packages = []
-    with open(status_file, encoding="utf-8", errors="replace") as handle:
-        for stanza in handle.read().split("\n\n"):
-            fields = dict_of_stanza(stanza)
-            if "install ok installed" not in fields.get("Status", ""):
-                continue
-            name = fields.get("Package", "")
-            source = fields.get("Source", name).split(" ")[0]
-            key = distribution_key(source)
+    for stanza in text.split("\n\n"):
+        fields = dict_of_stanza(stanza)
+        if "install ok installed" not in fields.get("Status", ""):
+            continue
+        name = fields.get("Package", "")
+        source = fields.get("Source", name).split(" ")[0]
+        key = distribution_key(source)
+        if key not in wanted:
+            key = distribution_key(name)
             if key not in wanted:
-                key = distribution_key(name)
-                if key not in wanted:
-                    continue
-            changelog = os.path.join(root, "usr/share/doc", name, "changelog.Debian.gz")
-            packages.append(
-                {
-                    "manager": "dpkg",
-                    "name": name,
-                    "source": source,
-                    "product": key,
-                    "version": fields.get("Version", ""),
-                    "changelog_cves": changelog_cves(changelog),
-                }
-            )
+                continue
+        changelog = os.path.join(root, "usr/share/doc", name, "changelog.Debian.gz")
+        packages.append(
+            {
+                "manager": "dpkg",
+                "name": name,
+                "source": source,
+                "product": key,
+                "version": fields.get("Version", ""),
+                "changelog_cves": changelog_cves(changelog),
+            }
+        )
     return packages
 
 
@@ -168,9 +223,10 @@ def dict_of_stanza(stanza: str) -> dict[str, str]:
 def changelog_cves(path: str) -> list[str] | None:
     """CVE ids named in a Debian changelog; None when there is no changelog to read."""
     try:
-        with gzip.open(path, "rb") as handle:
-            data = handle.read(MAX_CHANGELOG_BYTES)
-    except (OSError, EOFError):
+        compressed = read_regular(path, MAX_CHANGELOG_BYTES)
+        with gzip.GzipFile(fileobj=io.BytesIO(compressed)) as handle:
+            data = handle.read(MAX_CHANGELOG_BYTES)  # bounded after decompression too
+    except (Skipped, OSError, EOFError):
         return None
     return sorted({match.decode() for match in CVE.findall(data)})
 
@@ -237,8 +293,9 @@ def site_dirs(root: str) -> list[str]:
 
 
 def python_environments(
-    venvs: list[str], wanted: set[str], prefix: str = "", system: bool = True
+    venvs: list[str], wanted: set[str], gaps: list[dict[str, str]], prefix: str = "", system: bool = True
 ) -> list[dict[str, Any]]:
+    """Every venv and system site folder; ``prefix`` is a container's merged layer (its root)."""
     environments = []
     roots = [path for pattern in VENV_ROOT_PATTERNS for path in sorted(glob.glob(prefix + pattern))]
     roots += [prefix + path for path in venvs]
@@ -248,13 +305,13 @@ def python_environments(
             if site not in seen:
                 seen.add(site)
                 environments.append(
-                    scan_site(site, wanted, kind=environment_kind(root), root=root[len(prefix) :])
+                    scan_site(site, wanted, environment_kind(root), root[len(prefix) :], gaps, prefix or "/")
                 )
     for pattern in SYSTEM_SITE_PATTERNS if system else ():
         for site in sorted(glob.glob(prefix + pattern)):
             if site not in seen and os.path.isdir(site):
                 seen.add(site)
-                environment = scan_site(site, wanted, kind="system", root=site[len(prefix) :])
+                environment = scan_site(site, wanted, "system", site[len(prefix) :], gaps, prefix or "/")
                 environment["managed_by"] = package_manager_of(site[len(prefix) :])
                 environments.append(environment)
     return [environment for environment in environments if environment["distributions"]]
@@ -283,17 +340,37 @@ def environment_service(root: str) -> str | None:
     return match.group(1) if match else None
 
 
-def scan_site(site: str, wanted: set[str], kind: str, root: str) -> dict[str, Any]:
+def scan_site(
+    site: str, wanted: set[str], kind: str, root: str, gaps: list[dict[str, str]], tree: str = "/"
+) -> dict[str, Any]:
+    """The wanted distributions of one site folder; every unreadable one is recorded as a gap."""
+    source = "venvs" if kind != "system" else "packages"
     distributions = []
-    for entry in sorted(os.listdir(site)):
+    try:
+        entries = sorted(os.listdir(site))
+    except OSError as exc:
+        incomplete(gaps, source, root, f"{site}: {exc.strerror or type(exc).__name__}")
+        entries = []
+    if len(entries) > MAX_SITE_ENTRIES:
+        incomplete(gaps, source, root, f"{site}: {len(entries)} entries, only {MAX_SITE_ENTRIES} read")
+        entries = entries[:MAX_SITE_ENTRIES]
+    for entry in entries:
         if not entry.endswith((".dist-info", ".egg-info")):
             continue
         folder = os.path.join(site, entry)
-        name, version = distribution_metadata(folder)
+        if product_key(entry.split("-", 1)[0]) not in wanted and not any(
+            product_key(entry).startswith(product) for product in wanted
+        ):
+            continue  # the folder's name already says it is none of ours
+        try:
+            name, version = distribution_metadata(folder, tree)
+        except Skipped as exc:
+            incomplete(gaps, source, root, str(exc))
+            continue
         if not name or product_key(name) not in wanted:
             continue
         distributions.append(
-            {"name": name, "product": product_key(name), "version": version, "git_sha": pbr_sha(folder)}
+            {"name": name, "product": product_key(name), "version": version, "git_sha": pbr_sha(folder, tree)}
         )
     return {
         "kind": kind,
@@ -303,30 +380,34 @@ def scan_site(site: str, wanted: set[str], kind: str, root: str) -> dict[str, An
     }
 
 
-def distribution_metadata(folder: str) -> tuple[str | None, str | None]:
+def distribution_metadata(folder: str, tree: str = "/") -> tuple[str | None, str | None]:
     for filename in ("METADATA", "PKG-INFO"):
         path = os.path.join(folder, filename)
-        if not os.path.isfile(path):
+        if not os.path.lexists(path):
             continue
         name = version = None
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                if line.startswith("Name:"):
-                    name = line.split(":", 1)[1].strip()
-                elif line.startswith("Version:"):
-                    version = line.split(":", 1)[1].strip()
-                if (name and version) or not line.strip():
-                    break
+        for line in (
+            read_regular(path, MAX_METADATA_BYTES, tree).decode("utf-8", errors="replace").splitlines()
+        ):
+            if line.startswith("Name:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("Version:"):
+                version = line.split(":", 1)[1].strip()
+            if (name and version) or not line.strip():
+                break
         return name, version
     return None, None
 
 
-def pbr_sha(folder: str) -> str | None:
-    try:
-        with open(os.path.join(folder, "pbr.json"), encoding="utf-8") as handle:
-            return json.load(handle).get("git_version")
-    except (OSError, ValueError, AttributeError):
+def pbr_sha(folder: str, tree: str = "/") -> str | None:
+    path = os.path.join(folder, "pbr.json")
+    if not os.path.lexists(path):
         return None
+    try:
+        value = json.loads(read_regular(path, 64 * 1024, tree)).get("git_version")
+    except (Skipped, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{7,40}", value) else None
 
 
 # -- containers ------------------------------------------------------------------
@@ -341,7 +422,8 @@ CONTAINER_LABELS = (
 )
 
 
-def containers(wanted: set[str], errors: list[str]) -> list[dict[str, Any]]:
+def containers(wanted: set[str], errors: list[str], gaps: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Running containers of docker and podman; an engine we cannot ask is a gap, not "none"."""
     found = []
     for engine in ("docker", "podman"):
         binary = shutil.which(engine)
@@ -349,34 +431,55 @@ def containers(wanted: set[str], errors: list[str]) -> list[dict[str, Any]]:
             continue
         if engine == "docker" and not any(os.path.exists(p) for p in DOCKER_SOCKETS):
             continue  # a docker client without a daemon runs no containers
+        failures = len(errors)
         ids = run([binary, "ps", "--quiet", "--no-trunc"], errors)
-        if not ids or not ids.split():
+        if ids is None:
+            incomplete(gaps, "containers", engine, f"{engine} ps failed: {'; '.join(errors[failures:])}")
+            continue
+        if not ids.split():
             continue
         inspected = run([binary, "inspect", *ids.split()], errors)
         try:
-            documents = json.loads(inspected or "[]")
+            documents = json.loads(inspected) if inspected is not None else None
         except ValueError:
-            errors.append(f"{engine} inspect: not JSON")
+            documents = None
+        if not isinstance(documents, list):
+            incomplete(gaps, "containers", engine, f"{engine} inspect gave no readable answer")
             continue
-        found.extend(container_facts(engine, document, wanted) for document in documents)
+        for document in documents:
+            if isinstance(document, dict):
+                found.append(container_facts(engine, document, wanted, gaps))
     return found
 
 
-def container_facts(engine: str, document: dict[str, Any], wanted: set[str]) -> dict[str, Any]:
-    """One container from `docker inspect`/`podman inspect`; its Python read from the merged layer."""
+def container_facts(
+    engine: str, document: dict[str, Any], wanted: set[str], gaps: list[dict[str, str]]
+) -> dict[str, Any]:
+    """One container from `docker inspect`/`podman inspect`; its Python read from the merged layer.
+
+    A container whose merged layer cannot be read (gathering without root, a storage driver
+    without one) is recorded and makes the host's evidence incomplete: what runs in it was
+    not seen, so nothing may pass on it.
+    """
     config = document.get("Config") or {}
     labels = config.get("Labels") or {}
     merged = ((document.get("GraphDriver") or {}).get("Data") or {}).get("MergedDir")
+    name = str(document.get("Name", "")).lstrip("/")
+    readable = bool(merged) and os.path.isdir(str(merged)) and os.access(str(merged), os.R_OK | os.X_OK)
     environments = []
-    if merged and os.path.isdir(merged):
-        environments = python_environments([], wanted, prefix=merged.rstrip("/"))
+    if readable:
+        environments = python_environments([], wanted, gaps, prefix=str(merged).rstrip("/"))
+    else:
+        incomplete(
+            gaps, "containers", name, f"merged layer {merged or '(none)'} not readable; gather as root"
+        )
     return {
         "engine": engine,
-        "name": str(document.get("Name", "")).lstrip("/"),
+        "name": name,
         "image": config.get("Image"),
-        "labels": {key: labels[key] for key in CONTAINER_LABELS if key in labels},
+        "labels": {key: str(labels[key]) for key in CONTAINER_LABELS if key in labels},
         "python": environments,
-        "readable": bool(merged and os.path.isdir(merged)),
+        "readable": readable,
     }
 
 
@@ -384,69 +487,101 @@ def container_facts(engine: str, document: dict[str, Any], wanted: set[str]) -> 
 
 
 def parse_ini(text: str) -> dict[str, dict[str, Any]]:
-    """oslo.config's reading of an ini file: sections as written, repeated options as lists.
+    """An ini file read the way oslo.config's iniparser reads it; repeated options become lists.
 
-    ``[DEFAULT]`` is kept as its own section (oslo.config does not copy it into other
-    groups; paste.deploy does, and the judge reads paste pipelines from their own section).
-    Indented lines continue the previous value; ``#`` and ``;`` start comments.
+    The key ends at the first ``:`` or ``=``, whichever comes first (``password: X=`` is the
+    option ``password``); a value in matching quotes loses them; indented lines continue the
+    value (joined with newlines) until a blank line; ``#`` and ``;`` start comment lines.
+    ``[DEFAULT]`` is kept as its own section (paste.deploy pipelines are read per section).
     """
     sections: dict[str, dict[str, Any]] = {}
     current: dict[str, Any] | None = None
-    last: str | None = None
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        stripped = line.strip()
-        if not stripped or stripped[0] in "#;":
-            continue
-        if line[0].isspace() and current is not None and last is not None:
-            value = current[last]
-            if isinstance(value, list):
-                value[-1] = f"{value[-1]}\n{stripped}".strip()
-            else:
-                current[last] = f"{value}\n{stripped}".strip()
-            continue
-        if stripped.startswith("[") and stripped.endswith("]"):
-            current = sections.setdefault(stripped[1:-1].strip(), {})
-            last = None
-            continue
-        if current is None:
-            continue
-        key, separator, value = stripped.partition("=")
-        if not separator:
-            key, separator, value = stripped.partition(":")
-        key, value = key.strip(), value.strip()
-        if not key:
-            continue
+    key: str | None = None
+    lines: list[str] = []
+
+    def flush() -> None:
+        if current is None or key is None:
+            return
+        value = "\n".join(lines)
         if key in current:
             previous = current[key]
             current[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
         else:
             current[key] = value
-        last = key
+
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line:
+            flush()
+            key, lines = None, []
+            continue
+        if line[0] in " \t":
+            if key is not None:
+                lines.append(line.lstrip())
+            continue
+        flush()
+        key, lines = None, []
+        if line.startswith("["):
+            current = sections.setdefault(line[1:-1].strip(), {}) if line.endswith("]") else None
+        elif line.startswith(("#", ";")):
+            continue
+        elif current is not None:
+            key, value = split_assignment(line)
+            lines = [value] if key else []
+    flush()
     return sections
 
 
-def redact(option: str, value: Any) -> Any:
-    """Replace a secret by what the judge may know of it: set or empty, and a URL's scheme and ssl flag."""
+def split_assignment(line: str) -> tuple[str | None, str]:
+    colon, equal = line.find(":"), line.find("=")
+    if colon < 0 and equal < 0:
+        return None, ""
+    cut = equal if colon < 0 or (0 <= equal < colon) else colon
+    key, value = line[:cut].strip(), line[cut + 1 :].strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        value = value[1:-1]
+    return key or None, value
+
+
+def kept(filename: str, section: str, option: str, keep: list[str]) -> bool:
+    """Whether ``option`` of ``[section]`` in ``filename`` may leave the host as it is written."""
+    for pattern in keep:
+        parts = pattern.split(":", 2)
+        if len(parts) == 3 and all(
+            fnmatch.fnmatchcase(value.lower(), wanted.lower())
+            for value, wanted in zip((filename, section, option), parts, strict=True)
+        ):
+            return True
+    return False
+
+
+def leave(filename: str, section: str, option: str, value: Any, keep: list[str]) -> Any:
+    """What of a configuration value leaves the host: the value only when it is allowed and holds
+    no URL; otherwise whether it is set, and of a URL its scheme and its TLS query keys."""
     if isinstance(value, list):
-        redacted = [redact(option, item) for item in value]
-        return redacted
+        return [leave(filename, section, option, item, keep) for item in value]
     text = str(value)
-    secret_name = bool(SECRET_NAME.search(option)) and option.lower() not in NOT_SECRET
-    if not (secret_name or CREDENTIAL_URL.match(text.strip())):
+    if not URL_IN_VALUE.search(text) and kept(filename, section, option, keep):
         return value
-    kept: dict[str, Any] = {"redacted": True, "empty": text.strip() == ""}
-    if "://" in text:
-        kept["scheme"] = urlsplit(text.strip().split(",")[0]).scheme
+    record: dict[str, Any] = {"redacted": True, "empty": text.strip() == ""}
+    found = URL_IN_VALUE.search(text)
+    if found:
+        record["scheme"] = found.group(0)[:-3].lower()
         query = text.split("?", 1)[1] if "?" in text else ""
-        safe = [(key, val) for key, val in parse_qsl(query) if key.lower() in SAFE_QUERY_KEYS]
-        kept["query"] = "&".join(f"{key}={val}" for key, val in safe)
-    return kept
+        safe = [
+            (k, v)
+            for k, v in parse_qsl(query)
+            if k.lower() in SAFE_QUERY_KEYS and re.fullmatch(r"\w{0,16}", v)
+        ]
+        record["query"] = "&".join(f"{k}={v}" for k, v in safe)
+    return record
 
 
-def redact_sections(sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def leave_sections(
+    filename: str, sections: dict[str, dict[str, Any]], keep: list[str]
+) -> dict[str, dict[str, Any]]:
     return {
-        name: {option: redact(option, value) for option, value in options.items()}
+        name: {option: leave(filename, name, option, value, keep) for option, value in options.items()}
         for name, options in sections.items()
     }
 
@@ -494,7 +629,9 @@ def unquote(value: str) -> str:
     return value
 
 
-def configuration(services: list[str], roots: list[str], errors: list[str]) -> dict[str, Any]:
+def configuration(
+    services: list[str], roots: list[str], keep: list[str], errors: list[str], gaps: list[dict[str, str]]
+) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for service in services:
         folders = []
@@ -507,26 +644,46 @@ def configuration(services: list[str], roots: list[str], errors: list[str]) -> d
             ]
         files: dict[str, Any] = {}
         for folder in folders:
-            for directory, subdirectories, names in os.walk(folder):
+            for directory, subdirectories, names in os.walk(
+                folder, onerror=lambda exc: skipped_folder(exc, gaps)
+            ):
                 subdirectories[:] = [
                     d for d in subdirectories if directory.count(os.sep) - folder.count(os.sep) < 2
                 ]
                 for name in sorted(names):
-                    if name.endswith(CONFIG_SUFFIXES):
-                        path = os.path.join(directory, name)
-                        record = read_config_file(path, folder, errors)
-                        if record is not None:
-                            files[record["path"]] = record
+                    if not name.endswith(CONFIG_SUFFIXES):
+                        continue
+                    if len(files) >= MAX_CONFIG_FILES:
+                        incomplete(
+                            gaps, "config", folder, f"more than {MAX_CONFIG_FILES} files; the rest not read"
+                        )
+                        break
+                    path = os.path.join(directory, name)
+                    record = read_config_file(path, folder, keep, errors, gaps)
+                    if record is not None:
+                        files[record["path"]] = record
         if files:
             result[service] = files
     return result
 
 
-def read_config_file(path: str, folder: str, errors: list[str]) -> dict[str, Any] | None:
+def skipped_folder(exc: OSError, gaps: list[dict[str, str]]) -> None:
+    incomplete(
+        gaps, "config", str(exc.filename), f"folder not readable: {exc.strerror or type(exc).__name__}"
+    )
+
+
+def read_config_file(
+    path: str, folder: str, keep: list[str], errors: list[str], gaps: list[dict[str, str]]
+) -> dict[str, Any] | None:
+    base = os.path.basename(path)
+    policy = base.startswith("policy") and base.endswith((".yaml", ".yml", ".json"))
+    if not policy and not base.endswith((".conf", ".ini")):
+        return None
     try:
         info = os.stat(path)
     except OSError as exc:
-        errors.append(f"{path}: {type(exc).__name__}")
+        incomplete(gaps, "config", path, f"{exc.strerror or type(exc).__name__}")
         return None
     record: dict[str, Any] = {
         "path": path,
@@ -536,32 +693,22 @@ def read_config_file(path: str, folder: str, errors: list[str]) -> dict[str, Any
         "group": name_of(grp.getgrgid, info.st_gid),
         "mode": f"{stat.S_IMODE(info.st_mode):04o}",
         "readable": False,
-        "format": None,
+        "format": "policy" if policy else "ini",
         "sections": {},
     }
-    if info.st_size > MAX_CONFIG_BYTES:
-        errors.append(f"{path}: larger than {MAX_CONFIG_BYTES} bytes, not read")
-        return record
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
-    except OSError as exc:
-        errors.append(f"{path}: {type(exc).__name__}")
+        text = read_regular(path, MAX_CONFIG_BYTES, folder).decode("utf-8", errors="replace")
+    except Skipped as exc:
+        incomplete(gaps, "config", path, str(exc))
         return record
-    base = os.path.basename(path)
-    if base.startswith("policy") and base.endswith((".yaml", ".yml", ".json")):
-        sections = parse_policy(text, base)
-        record["format"] = "policy"
-    elif base.endswith((".conf", ".ini")):
-        sections = parse_ini(text)
-        record["format"] = "ini"
-    else:
-        return None
+    sections = parse_policy(text, base) if policy else parse_ini(text)
     if sections is None:
         errors.append(f"{path}: not parseable as {record['format']}")
+        incomplete(gaps, "config", path, f"not parseable as {record['format']}")
         return record
     record["readable"] = True
-    record["sections"] = redact_sections(sections)
+    # policy files hold rules, never credentials: they leave as they are
+    record["sections"] = sections if policy else leave_sections(record["name"], sections, keep)
     return record
 
 
@@ -590,9 +737,11 @@ def os_release() -> dict[str, str]:
 
 def gather(params: dict[str, Any]) -> dict[str, Any]:
     wanted = {product_key(name) for name in params["products"]}
+    keep = [*HARMLESS_OPTIONS, *(params.get("keep_options") or [])]
     errors: list[str] = []
+    gaps: list[dict[str, str]] = []
     sources = set(params["sources"])
-    return {
+    facts = {
         "schema_version": SCHEMA_VERSION,
         "kind": "host",
         "collected_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -601,17 +750,21 @@ def gather(params: dict[str, Any]) -> dict[str, Any]:
         "hostname": socket.gethostname(),
         "reachable": True,
         "os": os_release(),
-        "packages": dpkg_packages(wanted) + rpm_packages(wanted, errors) if "packages" in sources else [],
-        "python": python_environments(params["venvs"], wanted, system="packages" in sources)
+        "packages": dpkg_packages(wanted, gaps) + rpm_packages(wanted, errors)
+        if "packages" in sources
+        else [],
+        "python": python_environments(params["venvs"], wanted, gaps, system="packages" in sources)
         if "venvs" in sources or "packages" in sources
         else [],
-        "containers": containers(wanted, errors) if "containers" in sources else [],
-        "config": configuration(params["services"], params["config_roots"], errors)
+        "containers": containers(wanted, errors, gaps) if "containers" in sources else [],
+        "config": configuration(params["services"], params["config_roots"], keep, errors, gaps)
         if "config" in sources
         else {},
         "sources": sorted(sources),
         "errors": errors,
+        "incomplete": gaps,
     }
+    return facts
 
 
 def main() -> None:
@@ -642,6 +795,7 @@ def main() -> None:
                 ],
             },
             "venvs": {"type": "list", "elements": "str", "default": []},
+            "keep_options": {"type": "list", "elements": "str", "default": []},
             "config_roots": {"type": "list", "elements": "str", "default": ["/etc", "/etc/kolla"]},
             "host": {"type": "str", "default": None},
             "collector_version": {"type": "str", "default": None},

@@ -136,6 +136,13 @@ class HostFacts:
     errors: tuple[str, ...]
     sources: tuple[str, ...] = ALL_SOURCES
     """What the collector was asked to read; the document itself is not kept (10,000 hosts must fit)."""
+    incomplete: tuple[tuple[str, str, str], ...] = ()
+    """(source, item, reason) of everything the collector could not read completely."""
+
+    @property
+    def gaps(self) -> list[str]:
+        """One line per incomplete item, for findings: what was not seen on this host."""
+        return [f"{source} {item}: {reason}" for source, item, reason in self.incomplete]
 
     @property
     def skipped_sources(self) -> tuple[str, ...]:
@@ -235,4 +242,8 @@ class HostFacts:
             config=config,
             errors=tuple(document["errors"]),
             sources=tuple(document.get("sources") or ALL_SOURCES),
+            incomplete=tuple(
+                (entry["source"], entry["item"], entry["reason"])
+                for entry in document.get("incomplete") or ()
+            ),
         )

@@ -20,6 +20,7 @@ import datetime as dt
 from collections import defaultdict
 
 from patchcheck.facts import Endpoint, HostFacts, TenantFacts
+from patchcheck.judge.inventory_complete import partial_evidence
 from patchcheck.judge.verdict import Finding, Result
 from patchcheck.knowledge.advisories import AdvisoryIndex
 from patchcheck.knowledge.api_series import (
@@ -209,4 +210,4 @@ def judge_host_release(
                 evidence,
             )
         )
-    return findings
+    return findings + partial_evidence(TESTCASE, facts)

@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from patchcheck.facts import Component, HostFacts
+from patchcheck.judge.inventory_complete import partial_evidence
 from patchcheck.judge.verdict import Finding, Result
 from patchcheck.knowledge.advisories import Advisory, AdvisoryIndex
 from patchcheck.knowledge.advisories import Finding as AffectedBy
@@ -172,7 +173,8 @@ def judge_host_advisories(
                 Result.ABORT,
                 f"{facts.host}: no OpenStack component found; nothing proves this host patched",
                 {"host": facts.host},
-            )
+            ),
+            *partial_evidence(TESTCASE, facts),
         ]
     if not findings:
         products = sorted({f"{c.product} {c.version}" for c in facts.components})
@@ -185,7 +187,7 @@ def judge_host_advisories(
                 {"host": facts.host, "components": products},
             )
         )
-    return findings
+    return findings + partial_evidence(TESTCASE, facts)
 
 
 def has_config_rules(advisory: Advisory, product: str) -> bool:

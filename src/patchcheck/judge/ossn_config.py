@@ -10,6 +10,7 @@ ABORT, never PASS.
 from __future__ import annotations
 
 from patchcheck.facts import Component, HostFacts
+from patchcheck.judge.inventory_complete import partial_evidence
 from patchcheck.judge.ossa_patched import evaluate_rule
 from patchcheck.judge.verdict import Finding, Result
 from patchcheck.knowledge.advisories import AdvisoryIndex
@@ -48,14 +49,15 @@ def judge_host_config(facts: HostFacts, index: AdvisoryIndex) -> list[Finding]:
             )
         )
     findings += judge_secret_file_modes(facts)
-    return findings
+    return findings + partial_evidence(TESTCASE, facts)
 
 
 def judge_secret_file_modes(facts: HostFacts) -> list[Finding]:
-    """Configuration holding secrets must not be readable by everyone (the Security Guide asks for 0640).
+    """Configuration that may hold secrets must not be readable by everyone (the Security Guide: 0640).
 
-    The mode was read on the host with the file; a world-readable file whose values were
-    redacted (passwords, connection strings) is FAIL.
+    The mode was read on the host with the file. A value leaves the host only when it is known
+    to be harmless (the allowlist); every other non-empty value was redacted there, so it may be
+    a secret, and a world-readable file holding one is FAIL, whatever the option is called.
     """
     findings = []
     for config_file in facts.config:
@@ -77,8 +79,8 @@ def judge_secret_file_modes(facts: HostFacts) -> list[Finding]:
                 TESTCASE,
                 f"{facts.host} {config_file.path} mode",
                 result,
-                f"{facts.host}: {config_file.path} (mode {config_file.mode}, owner {owner}) holds secrets "
-                f"({shown}) and is {state}",
+                f"{facts.host}: {config_file.path} (mode {config_file.mode}, owner {owner}) holds values "
+                f"that may be secret ({shown}) and is {state}",
                 {"host": facts.host, "path": config_file.path, "mode": config_file.mode},
             )
         )

@@ -157,12 +157,34 @@ def audit_product(
     subjects, notes = fingerprints(readings.values(), pattern)
     result.fingerprints = [f"ChangeLog: {subject}" for subject in sorted(subjects)]
     result.fingerprints += [f"note: {note}" for note in sorted(notes)]
-    for series, versions in sorted(lines.items(), key=lambda item: min(item[1])):
+    ordered = sorted(lines.items(), key=lambda item: era_key(min(item[1])))
+    for series, versions in ordered:
         result.releases += judge_line(
             readings[series], sorted(versions), files, source, subjects, notes, pattern
         )
+    inherited_unknown(result, [series for series, _versions in ordered])
     compare(result)
     return result
+
+
+def inherited_unknown(result: ProductAudit, order: list[str]) -> None:
+    """A line newer than every line found with the fix inherits master's code: not "lacks" on no evidence.
+
+    A fix merges to master and is backported; later release lines branch from a master that
+    has it, often without the backports' note or the advisory id in any subject. Without a
+    fingerprint such a line is "cannot tell", never "lacks" (and never "contains").
+    """
+    with_fix = [order.index(r.series) for r in result.releases if r.state is State.CONTAINS]
+    if not with_fix:
+        return
+    newest = max(with_fix)
+    for release in result.releases:
+        if release.state is State.LACKS and order.index(release.series) > newest:
+            release.state = State.UNKNOWN
+            release.evidence = (
+                "newer than every line with a fingerprint of the fix (it may have come from master "
+                f"without one); {release.evidence}"
+            )
 
 
 def relevant_lines(
@@ -268,7 +290,7 @@ def judge_line(
     )
     if present:  # a note whose very name names the advisory first
         return bisect_by_note(reading.series, versions, files, source, present[0])
-    what = "a fingerprint subject" + (" or note" if notes else "")
+    what = "fingerprint subject" + (" or note" if notes else "")
     return every(State.LACKS, f"{name} (newest of the line) has no {what} of the fix")
 
 

@@ -160,6 +160,25 @@ def files_of(expr: dict[str, Any], service: str) -> set[tuple[str, str]]:
     return {(owner, str(expr["file"]).replace("{service}", owner))}
 
 
+def options_read(expr: dict[str, Any], service: str) -> set[str]:
+    """``file:section:option`` patterns an expression reads: the values the host may send as written.
+
+    A ``jmespath`` expression names what it reads in ``reads`` (``[{section, option}]``), since
+    the expression itself may touch any key; without ``reads`` it reads nothing by value.
+    """
+    if "all" in expr or "any" in expr:
+        return set().union(*(options_read(part, service) for part in expr.get("all", expr.get("any", []))))
+    if "not" in expr:
+        return options_read(expr["not"], service)
+    owner = expr.get("service", service)
+    filename = str(expr.get("file", "*")).replace("{service}", owner)
+    if "jmespath" in expr:
+        return {f"{filename}:{read['section']}:{read['option']}" for read in expr.get("reads") or []}
+    if "option" not in expr:
+        return set()
+    return {f"{filename}:{expr['section'] or ''}:{expr['option']}"}
+
+
 def is_redacted(value: Any) -> bool:
     return isinstance(value, dict) and bool(value.get("redacted"))
 
