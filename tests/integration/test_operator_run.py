@@ -373,3 +373,12 @@ def test_a_host_that_times_out_or_whose_module_crashes_is_written_down_never_pas
     assert inventory_items["good1"]["result"] == "PASS"
     for testcase in ("scs-0124-ossa-patched", "scs-0124-maintained-release"):
         assert {items_of(results[testcase])[host]["result"] for host in ("slow1", "crash1")} == {"ABORT"}
+
+
+def test_an_inventory_of_only_localhost_stops_at_once_and_says_what_to_do(tmp_path: Path) -> None:
+    inventory = write_inventory(tmp_path / "hosts.yaml", {"localhost": {"ansible_connection": "local"}})
+    run = run_operator_playbook(inventory, tmp_path / "out")
+    assert run.returncode != 0
+    assert "The inventory names no host but localhost" in run.output
+    assert "ctl1 ansible_host=127.0.0.1 ansible_connection=local" in run.output
+    assert not (tmp_path / "out" / "facts").exists() or not list((tmp_path / "out" / "facts").iterdir())

@@ -116,7 +116,35 @@ MAX_CONFIG_FILES = 500
 MAX_SITE_ENTRIES = 20000
 #: Options whose values may leave the host although no shipped rule reads them: known to hold no
 #: secret. Everything else leaves as its redaction record (allowlist, not a guess at secret names).
-HARMLESS_OPTIONS = ("*:*:debug", "*:*:verbose", "*-paste.ini:*:use", "*-paste.ini:*:paste.app_factory")
+#: Mostly paste.deploy's structure (factories, pipelines, URL maps), which packages ship world-readable.
+HARMLESS_OPTIONS = (
+    "*:*:debug",
+    "*:*:verbose",
+    *(
+        f"*paste.ini:*:{option}"
+        for option in (
+            "use",
+            "pipeline",
+            "paste.*_factory",
+            "/*",
+            "noauth*",
+            "keystone*",
+            "oslo_config_project",
+            "oslo_config_program",
+            "delay_auth_decision",
+            "disable_by_file_path",
+            "backends",
+            "default",
+            "caching",
+            "cachemanagement",
+        )
+    ),
+    *(
+        f"*ml2_conf.ini:ml2:{option}"
+        for option in ("type_drivers", "tenant_network_types", "extension_drivers")
+    ),
+    "*ml2_conf.ini:ml2_type_*:*",
+)
 #: The only query keys of a URL value that leave the host (what rules about TLS read).
 SAFE_QUERY_KEYS = frozenset({"ssl", "ssl_version", "tls"})
 URL_IN_VALUE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
