@@ -255,3 +255,31 @@ def test_pbr_changelog_parsing_unescapes_and_keeps_tag_order() -> None:
     )
     assert order == ["1.1.0", "1.0.0"]
     assert sections["1.1.0"] == ["Set TARGET_BRANCH"]
+
+
+def test_a_missing_note_alone_does_not_prove_a_line_lacks_the_fix(index: Index, tmp_path: Path) -> None:
+    """Backports may leave the note out: without a commit subject naming the fix, "cannot tell"."""
+    publish_line_a(index, "1.0.1", subject="Refuse unsafe image paths")  # the note names it, no subject does
+    publish_line_b(index, note=None, subject="Refuse unsafe image paths")
+    result, _source = audit(index, tmp_path, "<1.0.1, >=2.0.0 <2.0.1")
+    assert states(result)["1.0.1"] is State.CONTAINS
+    assert {states(result)["2.0.0"], states(result)["2.0.1"]} == {State.UNKNOWN}
+    assert not [text for text in result.disagreements if text.startswith("2.0")]
+
+
+def test_a_line_newer_than_the_fix_is_not_called_lacking_on_no_evidence(index: Index, tmp_path: Path) -> None:
+    publish_line_a(index, "1.0.1")
+    publish_line_b(index, note=None, subject=None)  # a newer line that inherited the code silently
+    result, _source = audit(index, tmp_path, "<1.0.1")
+    assert states(result)["2.0.1"] is State.UNKNOWN
+    assert "newer than every line with a fingerprint" in next(
+        r.evidence for r in result.releases if str(r.version) == "2.0.1"
+    )
+
+
+def test_an_exact_range_is_not_contradicted_by_older_lines(index: Index, tmp_path: Path) -> None:
+    publish_line_a(index, None)
+    publish_line_b(index)
+    result, _source = audit(index, tmp_path, "==2.0.0")  # a regression in 2.0.0 only
+    assert states(result)["1.0.2"] is State.LACKS
+    assert result.disagreements == []

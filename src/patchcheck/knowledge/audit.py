@@ -290,6 +290,11 @@ def judge_line(
     )
     if present:  # a note whose very name names the advisory first
         return bisect_by_note(reading.series, versions, files, source, present[0])
+    if not subjects:  # a backport may leave the note out: only a commit subject travels for sure
+        return every(
+            State.UNKNOWN,
+            f"{name} (newest of the line) has no note of the fix, and no commit subject names it",
+        )
     what = "fingerprint subject" + (" or note" if notes else "")
     return every(State.LACKS, f"{name} (newest of the line) has no {what} of the fix")
 
@@ -395,7 +400,12 @@ def lowest_bound(parsed: VersionRange | None) -> Version | None:
     """The range's lowest lower bound; None when the lowest alternative is open below."""
     if parsed is None or not parsed.alternatives:
         return None
-    bounds = [alternative.lower_bound for alternative in parsed.alternatives]
-    if any(bound is None for bound in bounds):
-        return None
-    return min((bound.version for bound in bounds if bound is not None), key=era_key)
+    lows: list[Version] = []
+    for alternative in parsed.alternatives:
+        if alternative.exact is not None:  # "==16.0.3": the flaw exists in that release only
+            lows.append(alternative.exact)
+        elif alternative.lower_bound is not None:
+            lows.append(alternative.lower_bound.version)
+        else:
+            return None
+    return min(lows, key=era_key)
