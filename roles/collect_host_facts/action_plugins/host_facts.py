@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from ansible.plugins.action import ActionBase
 from patchcheck.files import atomic_write
 
 FAILURE_LENGTH = 300
+USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s'\"]*@")
 
 
 def failure_document(host: str, failure: str) -> dict[str, Any]:
@@ -37,7 +39,7 @@ def failure_document(host: str, failure: str) -> dict[str, Any]:
         "collector": {"name": "patchcheck", "version": "unknown"},
         "host": host,
         "reachable": False,
-        "failure": failure[:FAILURE_LENGTH],
+        "failure": USERINFO.sub(r"\1", failure)[:FAILURE_LENGTH],  # no URL credentials, even in errors
         "packages": [],
         "python": [],
         "containers": [],

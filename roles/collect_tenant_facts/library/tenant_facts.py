@@ -37,6 +37,13 @@ options:
         chain with sslyze (ordinary handshakes; no vulnerability probes).
     type: bool
     default: true
+  deadline:
+    description:
+      - Seconds the whole collection may take; requests after it are recorded as not read. Each
+        request is also bounded as a whole (not per read) by C(timeout), and its answer by 4 MiB
+        after decompression.
+    type: int
+    default: 600
 author: patchcheck developers
 """
 
@@ -55,9 +62,11 @@ facts:
 """
 
 import datetime
+import json
 import re
 import socket
 import ssl
+import time
 import traceback
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -101,7 +110,7 @@ def version_root(url: str) -> str:
 
 
 def normalise_versions(body: Any) -> list[dict[str, Any]]:
-    """The version entries of any of the three shapes OpenStack services answer with."""
+    """The version entries of any of the three shapes OpenStack services answer with; else none."""
     if not isinstance(body, dict):
         return []
     versions = body.get("versions")
@@ -109,8 +118,10 @@ def normalise_versions(body: Any) -> list[dict[str, Any]]:
         versions = versions.get("values")
     if versions is None and isinstance(body.get("version"), dict):
         versions = [body["version"]]
+    if not isinstance(versions, list):
+        return []
     result = []
-    for entry in versions or []:
+    for entry in versions:
         if not isinstance(entry, dict) or not entry.get("id"):
             continue
         result.append(
@@ -133,27 +144,78 @@ def one_line(exc: BaseException) -> str:
 KEPT_HEADERS = ("Server", "X-Powered-By", "Strict-Transport-Security")
 
 
+#: The largest answer read (decoded): version documents and a 100-image list are far smaller.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+READ_CHUNK = 8192
+
+
+class Budget:
+    """The whole collection's deadline; each request gets the smaller of its own and what is left."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+
 def fetch_json(
-    session: Any, url: str, timeout: int, authenticated: bool = False
+    session: Any, url: str, timeout: int, authenticated: bool = False, budget: Budget | None = None
 ) -> tuple[int | None, dict[str, str], Any, str | None]:
-    """One GET; returns (status, kept headers, body or None, error)."""
+    """One GET; returns (status, kept headers, body or None, error).
+
+    Bounded in time as a whole (not per read: an answer dripping a byte every few seconds
+    never times out a read) and in size after decompression (a small gzip body can expand
+    to gigabytes); each breach is this request's error, never the run's end.
+    """
+    allowed = min(float(timeout), budget.left()) if budget else float(timeout)
+    if allowed <= 0:
+        return None, {}, None, "not read: the collection's deadline has passed"
+    end = time.monotonic() + allowed
     try:
         response = session.get(
             url,
             authenticated=authenticated,
             raise_exc=False,
-            timeout=timeout,
+            timeout=allowed,
             headers={"Accept": "application/json"},
             redirect=False,
+            stream=True,
         )
     except Exception as exc:  # connection refused, TLS failure, timeout: all evidence gaps
         return None, {}, None, one_line(exc)
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
     headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+    try:
+        data, error = read_bounded(response, end)
+    finally:
+        response.close()
+    if error:
+        return response.status_code, headers, None, error
+    try:
+        body = json.loads(data)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        body = None
     return response.status_code, headers, body, None
+
+
+def read_bounded(response: Any, end: float) -> tuple[bytes, str | None]:
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            if time.monotonic() > end:
+                return b"", "not read: the answer took longer than the request's deadline"
+            # read1 returns what has arrived: a dripping answer meets the deadline between drips
+            reader = getattr(response.raw, "read1", None) or response.raw.read
+            chunk = reader(READ_CHUNK, decode_content=True)
+            if not chunk:
+                return b"".join(chunks), None
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                return b"", f"not read: the answer is larger than {MAX_BODY_BYTES} bytes"
+            chunks.append(chunk)
+    except Exception as exc:  # a broken or undecodable stream is this request's gap
+        return b"", f"not read: {one_line(exc)}"
 
 
 def tls_facts(url: str, verify: bool | str, timeout: int) -> dict[str, Any]:
@@ -226,7 +288,9 @@ def certificate_not_after(der: bytes) -> datetime.datetime | None:
     return certificate.not_valid_after_utc
 
 
-def gather(cloud: str, interfaces: list[str], timeout: int, scan_tls: bool = True) -> dict[str, Any]:
+def gather(
+    cloud: str, interfaces: list[str], timeout: int, scan_tls: bool = True, deadline: int = 600
+) -> dict[str, Any]:
     facts = {
         "schema_version": SCHEMA_VERSION,
         "kind": "tenant",
@@ -243,73 +307,190 @@ def gather(cloud: str, interfaces: list[str], timeout: int, scan_tls: bool = Tru
         connection = openstack.connect(cloud=cloud, app_name="patchcheck", app_version=collector_version())
     except Exception as exc:  # unknown cloud, unreadable clouds.yaml
         facts["auth"]["error"] = f"cannot use cloud {cloud!r} from clouds.yaml: {one_line(exc)}"
-        return facts
+        return without_userinfo(facts)
     facts["auth"]["auth_url"] = connection.config.get_auth_args().get("auth_url")
     session = connection.session
     try:
         access = session.auth.get_access(session)
     except Exception as exc:  # refused, rejected, or an incomplete auth section (a bare Exception)
         facts["auth"]["error"] = one_line(exc)
-        return facts
+        return without_userinfo(facts)
     facts["auth"]["ok"] = True
     facts["auth"]["roles"] = sorted(access.role_names or [])
     facts["token"] = token_facts(access)
+    verify = connection.config.config.get("verify", True)
+    cacert = connection.config.config.get("cacert")
+    read_catalog(
+        facts,
+        session,
+        access,
+        interfaces,
+        timeout,
+        tls_verify=cacert if (verify and cacert) else verify,
+        scan_tls=scan_tls,
+        budget=Budget(deadline),
+    )
+    return without_userinfo(facts)
 
+
+def read_catalog(
+    facts: dict[str, Any],
+    session: Any,
+    access: Any,
+    interfaces: list[str],
+    timeout: int,
+    tls_verify: bool | str,
+    scan_tls: bool,
+    budget: Budget,
+) -> None:
+    """Every endpoint of the catalog, each on its own: what fails for one is that one's error."""
     roots = {}
-    for service in access.service_catalog.catalog or []:
-        for endpoint in service.get("endpoints", []):
+    catalog = access.service_catalog.catalog if access.service_catalog else []
+    for service in catalog if isinstance(catalog, list) else []:
+        endpoints = service.get("endpoints") if isinstance(service, dict) else None
+        for endpoint in endpoints if isinstance(endpoints, list) else []:
+            if not isinstance(endpoint, dict):
+                continue
             entry = {
-                "service_type": service.get("type"),
-                "service_name": service.get("name"),
-                "interface": endpoint.get("interface"),
-                "region": endpoint.get("region_id") or endpoint.get("region"),
-                "url": endpoint.get("url"),
+                "service_type": text_or_none(service.get("type")),
+                "service_name": text_or_none(service.get("name")),
+                "interface": text_or_none(endpoint.get("interface")),
+                "region": text_or_none(endpoint.get("region_id") or endpoint.get("region")),
+                "url": text_or_none(endpoint.get("url")),
             }
             facts["catalog"].append(entry)
             if entry["interface"] not in interfaces or not entry["url"]:
                 continue
-            key = (version_root(entry["url"]), entry["interface"], entry["region"])
+            try:
+                key = (version_root(entry["url"]), entry["interface"], entry["region"])
+            except ValueError as exc:  # a port of 99999, "http://[::1": recorded, not fatal
+                facts["errors"].append(f"{entry['service_type']} {entry['url']}: not a URL: {one_line(exc)}")
+                continue
             roots.setdefault(key, []).append(entry["service_type"])
 
-    verify = connection.config.config.get("verify", True)
-    cacert = connection.config.config.get("cacert")
-    tls_verify = cacert if (verify and cacert) else verify
-    tls_seen = {}
-    for (root, interface, region), service_types in sorted(roots.items()):
-        status, headers, body, error = fetch_json(session, root, timeout)
+    auth_over_https = str(facts["auth"].get("auth_url") or "").startswith("https://")
+    tls_seen: dict[str, Any] = {}
+    for (root, interface, region), service_types in sorted(roots.items(), key=lambda item: str(item[0])):
         record = {
             "version_url": root,
-            "service_types": sorted(set(service_types)),
+            "service_types": sorted({str(t) for t in service_types}),
             "interface": interface,
             "region": region,
-            "http_status": status,
-            "error": error,
-            "server_header": headers.get("Server"),
-            "headers": headers,
-            "versions": normalise_versions(body),
+            "http_status": None,
+            "error": None,
+            "server_header": None,
+            "headers": {},
+            "versions": [],
             "tls": None,
         }
-        if error is None and status is not None and status < 400 and not record["versions"]:
-            record["error"] = f"HTTP {status} without a version document"
-        if root.startswith("https://"):
-            netloc = urlsplit(root).netloc
-            if netloc not in tls_seen:
+        try:
+            read_endpoint(
+                record,
+                facts,
+                session,
+                access,
+                timeout,
+                tls_verify,
+                scan_tls,
+                budget,
+                tls_seen,
+                auth_over_https,
+            )
+        except Exception as exc:  # anything an endpoint does is this endpoint's error, never the run's end
+            record["error"] = record["error"] or f"not read: {one_line(exc)}"
+        facts["endpoints"].append(record)
+
+
+def read_endpoint(
+    record: dict[str, Any],
+    facts: dict[str, Any],
+    session: Any,
+    access: Any,
+    timeout: int,
+    tls_verify: bool | str,
+    scan_tls: bool,
+    budget: Budget,
+    tls_seen: dict[str, Any],
+    auth_over_https: bool,
+) -> None:
+    root, interface = record["version_url"], record["interface"]
+    status, headers, body, error = fetch_json(session, root, timeout, budget=budget)
+    record.update(
+        http_status=status,
+        error=error,
+        server_header=headers.get("Server"),
+        headers=headers,
+        versions=normalise_versions(body),
+    )
+    if error is None and status is not None and status < 400 and not record["versions"]:
+        record["error"] = f"HTTP {status} without a version document"
+    if root.startswith("https://"):
+        netloc = urlsplit(root).netloc
+        if netloc not in tls_seen:
+            tls_seen[netloc] = {"error": "not scanned: the collection's deadline has passed"}
+            if budget.left() > 0:
                 tls_seen[netloc] = tls_facts(root, tls_verify, timeout)
                 if scan_tls:
-                    tls_seen[netloc]["scan"] = tls_scan(root, tls_verify, timeout)
-            record["tls"] = tls_seen[netloc]
-        facts["endpoints"].append(record)
-        if "object-store" in record["service_types"] and facts["object_store_info"] is None:
-            facts["object_store_info"] = swift_info(session, root, timeout)
-        if "image" in record["service_types"] and interface == "public" and "images" not in facts:
-            facts["images"] = image_facts(session, root, access.project_id, timeout)
-        if (
-            "identity" in record["service_types"]
-            and interface == "public"
-            and "security_compliance" not in facts
-        ):
-            facts["security_compliance"] = security_compliance(session, root, access, timeout)
-    return facts
+                    tls_seen[netloc]["scan"] = guarded(lambda: tls_scan(root, tls_verify, timeout))
+        record["tls"] = tls_seen[netloc]
+    # A token goes only where it would go safely: never over plain http when authentication was https.
+    token_allowed = not (auth_over_https and root.startswith("http://"))
+    refusal = "not read: the token would travel over plain http (authentication was over https)"
+    types = record["service_types"]
+    if "object-store" in types and facts["object_store_info"] is None:
+        facts["object_store_info"] = swift_info(session, root, timeout, budget)
+    if "image" in types and interface == "public" and "images" not in facts:
+        facts["images"] = (
+            image_facts(session, root, access.project_id, timeout, budget)
+            if token_allowed
+            else {
+                "url": root + "v2/images?limit=100",
+                "http_status": None,
+                "error": refusal,
+                "listed": 0,
+                "owned": 0,
+                "with_locations": 0,
+                "with_direct_url": 0,
+            }
+        )
+    if "identity" in types and interface == "public" and "security_compliance" not in facts:
+        facts["security_compliance"] = (
+            security_compliance(session, root, access, timeout, budget)
+            if token_allowed
+            else {
+                "url": root + "v3/domains/.../config/security_compliance",
+                "http_status": None,
+                "error": refusal,
+                "password_regex": None,
+                "password_regex_description": None,
+            }
+        )
+
+
+def guarded(scan: Any) -> dict[str, Any]:
+    """A TLS scan whose failure (a host that does not resolve, sslyze raising) is its own error."""
+    try:
+        return scan()
+    except Exception as exc:
+        return {"error": f"TLS scan failed: {one_line(exc)}", "protocols": {}, "certificate": None}
+
+
+def text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s'\"]*@")
+
+
+def without_userinfo(value: Any) -> Any:
+    """Every string of the facts with URL credentials removed: they leave the module nowhere."""
+    if isinstance(value, str):
+        return USERINFO.sub(r"\1", value) if "@" in value else value
+    if isinstance(value, dict):
+        return {key: without_userinfo(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_userinfo(item) for item in value]
+    return value
 
 
 def token_facts(access: Any) -> dict[str, Any]:
@@ -322,11 +503,16 @@ def token_facts(access: Any) -> dict[str, Any]:
     }
 
 
-def image_facts(session: Any, root: str, project_id: str | None, timeout: int) -> dict[str, Any]:
+def image_facts(
+    session: Any, root: str, project_id: str | None, timeout: int, budget: Budget | None = None
+) -> dict[str, Any]:
     """Whether image records show their storage locations (OSSN-0065, OSSN-0090); one GET as the tenant."""
     url = root + "v2/images?limit=100"
-    status, _headers, body, error = fetch_json(session, url, timeout, authenticated=True)
-    images = body.get("images", []) if isinstance(body, dict) else []
+    status, _headers, body, error = fetch_json(session, url, timeout, authenticated=True, budget=budget)
+    images = body.get("images") if isinstance(body, dict) else None
+    if body is not None and not isinstance(images, list):
+        error = error or 'not an image list: no list under "images"'
+    images = [image for image in images if isinstance(image, dict)] if isinstance(images, list) else []
     return {
         "url": url,
         "http_status": status,
@@ -338,18 +524,23 @@ def image_facts(session: Any, root: str, project_id: str | None, timeout: int) -
     }
 
 
-def security_compliance(session: Any, root: str, access: Any, timeout: int) -> dict[str, Any]:
+def security_compliance(
+    session: Any, root: str, access: Any, timeout: int, budget: Budget | None = None
+) -> dict[str, Any]:
     """The password rules keystone shows members of their domain (GET .../config/security_compliance)."""
     domain = getattr(access, "project_domain_id", None) or "default"
     url = f"{root}v3/domains/{domain}/config/security_compliance"
-    status, _headers, body, error = fetch_json(session, url, timeout, authenticated=True)
-    config = body.get("config", {}) if isinstance(body, dict) else {}
+    status, _headers, body, error = fetch_json(session, url, timeout, authenticated=True, budget=budget)
+    config = body.get("config") if isinstance(body, dict) else None
+    if not isinstance(config, dict):
+        error = error or ("not a domain configuration" if body is not None else None)
+        config = {}
     return {
         "url": url,
         "http_status": status,
         "error": error,
-        "password_regex": config.get("password_regex"),
-        "password_regex_description": config.get("password_regex_description"),
+        "password_regex": text_or_none(config.get("password_regex")),
+        "password_regex_description": text_or_none(config.get("password_regex_description")),
     }
 
 
@@ -423,12 +614,12 @@ def tls_scan(url: str, verify: bool | str, timeout: int) -> dict[str, Any]:
     return facts
 
 
-def swift_info(session: Any, root: str, timeout: int) -> dict[str, Any]:
+def swift_info(session: Any, root: str, timeout: int, budget: Budget | None = None) -> dict[str, Any]:
     url = root + "info"
-    status, _headers, body, error = fetch_json(session, url, timeout)
+    status, _headers, body, error = fetch_json(session, url, timeout, budget=budget)
     version = None
     if isinstance(body, dict) and isinstance(body.get("swift"), dict):
-        version = body["swift"].get("version")
+        version = text_or_none(body["swift"].get("version"))
     return {"url": url, "http_status": status, "error": error, "swift_version": version}
 
 
@@ -448,6 +639,7 @@ def main() -> None:
             "interfaces": {"type": "list", "elements": "str", "default": ["public"]},
             "timeout": {"type": "int", "default": 15},
             "scan_tls": {"type": "bool", "default": True},
+            "deadline": {"type": "int", "default": 600},
         },
         supports_check_mode=True,
     )
@@ -458,6 +650,7 @@ def main() -> None:
         module.params["interfaces"],
         module.params["timeout"],
         module.params["scan_tls"],
+        module.params["deadline"],
     )
     module.exit_json(changed=False, facts=facts)
 
