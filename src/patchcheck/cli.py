@@ -256,12 +256,12 @@ def cmd_series(args: argparse.Namespace) -> int:
 
     table = shipped_series()
     day = args.date or dt.datetime.now(dt.UTC).date()
-    print(f"{'series':<24} {'status on ' + day.isoformat():<24} next phase")
+    print(f"{'series':<24} {'status on ' + day.isoformat():<24} next phase (after that day)")
     for series in table.ordered[table.index("wallaby") :]:
         upcoming = (
             f"{series.next_phase_status} on {series.next_phase_date}"
-            if series.next_phase_status and series.next_phase_date
-            else ""
+            if series.next_phase_status and series.next_phase_date and series.next_phase_date > day
+            else ""  # a transition on or before the day is already in force in the status column
         )
         print(f"{series.title:<24} {series.status_on(day):<24} {upcoming}")
     return ExitCode.PASS
@@ -276,7 +276,11 @@ def cmd_advisories(args: argparse.Namespace) -> int:
     if args.action == "products":
         from patchcheck.knowledge.sources import CORE_SERVICES
 
-        print("\n".join(sorted(set(index.by_product) | set(index.releases) | CORE_SERVICES)))
+        print(
+            "\n".join(
+                sorted(set(index.by_product) | set(index.releases) | CORE_SERVICES | set(index.projects))
+            )
+        )
         return ExitCode.PASS
     if args.action == "options":
         from patchcheck.knowledge.rules import options_read

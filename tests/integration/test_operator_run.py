@@ -19,7 +19,7 @@ from patchcheck.facts import load_facts
 from tests.integration.conftest import STATE, TestCloud, local_host, run_operator_playbook, unavailable
 
 OLD_KEYSTONE = "26.0.0"
-DEBIAN_PACKAGES = ("python3-nova", "python3-keystone")
+DEBIAN_PACKAGES = ("python3-nova", "python3-keystone", "python3-neutron")
 #: Hosts that stand for one kind of deployment read only their venvs and configuration, so that the
 #: Debian packages another test installs on this machine do not mix in (their inventory item is ABORT).
 VENVS_ONLY = ["venvs", "config"]
@@ -382,3 +382,52 @@ def test_an_inventory_of_only_localhost_stops_at_once_and_says_what_to_do(tmp_pa
     assert "The inventory names no host but localhost" in run.output
     assert "ctl1 ansible_host=127.0.0.1 ansible_connection=local" in run.output
     assert not (tmp_path / "out" / "facts").exists() or not list((tmp_path / "out" / "facts").iterdir())
+
+
+def test_backports_named_by_advisory_id_and_fixes_that_need_configuration(
+    debian_packages: tuple[str, ...], tmp_path: Path
+) -> None:
+    """Real Debian 12 packages whose changelogs name OSSN-0101 (nova), OSSN-0102 (neutron) and
+    OSSN-0096 (oslo.messaging, whose backport protects only with hostname verification on)."""
+    etc = tmp_path / "etc"
+    for service in ("nova", "neutron"):
+        (etc / service).mkdir(parents=True)
+        (etc / service / f"{service}.conf").write_text(
+            "[DEFAULT]\ntransport_url = rabbit://u:p@mq:5671/?ssl=1\n[oslo_messaging_rabbit]\nssl = true\n"
+        )
+    inventory = write_inventory(
+        tmp_path / "hosts.yaml", {"pkg1": local_host(collect_host_facts_config_roots=[str(etc)])}
+    )
+    run_operator_playbook(inventory, tmp_path / "out")
+    items = items_of(verdicts(tmp_path / "out")["scs-0124-ossa-patched"])
+
+    def item(product: str, advisory: str) -> dict[str, Any]:
+        return next(v for k, v in items.items() if f" {product} " in k and k.endswith(advisory))
+
+    for product, advisory in (("nova", "OSSN-0101"), ("neutron", "OSSN-0102")):
+        found = item(product, advisory)
+        assert found["evidence"]["status"] == "fixed (backport)", found["message"]
+        quoted = [line for line in found["evidence"]["evidence"] if f"changelog names {advisory}:" in line]
+        assert quoted and quoted[0].startswith(f"python3-{product} 2:"), found["evidence"]["evidence"]
+        assert f"{advisory}" in quoted[0].split(': "', 1)[1]  # the changelog's own line, quoted
+    messaging = item("oslo-messaging", "OSSN-0096")
+    assert messaging["evidence"]["status"] in ("overdue", "affected, within deadline"), messaging["message"]
+    lines = messaging["evidence"]["evidence"]
+    assert any("changelog names OSSN-0096" in line for line in lines)
+    assert any(
+        "the backport protects only when rabbit-backport-needs-hostname-verification holds" in line
+        for line in lines
+    )
+    # the library's rule is read in the services that load it, never in a file "oslo-messaging.conf"
+    assert not any("oslo-messaging.conf" in line for line in lines)
+    assert any(
+        "nova nova.conf [oslo_messaging_rabbit] ssl_enforce_hostname_verification" in line for line in lines
+    )
+    # with verification on in every service, the same package is mitigated
+    for service in ("nova", "neutron"):
+        with (etc / service / f"{service}.conf").open("a") as handle:
+            handle.write("ssl_enforce_hostname_verification = true\n")
+    run_operator_playbook(inventory, tmp_path / "out2")
+    again = items_of(verdicts(tmp_path / "out2")["scs-0124-ossa-patched"])
+    mitigated = next(v for k, v in again.items() if " oslo-messaging " in k and k.endswith("OSSN-0096"))
+    assert mitigated["evidence"]["status"] == "mitigated"

@@ -247,3 +247,10 @@ def test_an_interrupted_compliance_run_writes_no_verdicts(tmp_path: Path) -> Non
     judged = judge(tmp_path, hibiscus_document(), "--compliance-dir", str(layer))
     assert judged.returncode == 70
     assert not (tmp_path / "verdicts.json").exists()
+
+
+def test_series_view_shows_only_transitions_after_the_day() -> None:
+    result = patchcheck("series", "--date", "2026-11-25")
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
+    assert "unmaintained" in lines["Epoxy"] and " on 2026-" not in lines["Epoxy"]  # passed: in force already
+    assert "on 2027-04-28" in lines["Flamingo"]

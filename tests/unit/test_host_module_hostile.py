@@ -234,3 +234,81 @@ def test_an_unreadable_container_makes_every_host_testcase_refuse_pass(
     assert results["inventory"].value == "ABORT"
     for name in ("ossa", "release", "config"):
         assert {r.value for r in results[name]} & {"ABORT", "FAIL"}, name  # never all PASS
+
+
+@pytest.mark.parametrize(
+    ("libvirt", "result"),
+    [
+        ("live_migration_with_native_tls = true\nlive_migration_uri = qemu+tcp://%s/system\n", "FAIL"),
+        ("live_migration_with_native_tls = true\n", "FAIL"),  # nova's tcp default: RAM in clear
+        ("live_migration_with_native_tls = true\nlive_migration_scheme = tcp\n", "FAIL"),
+        ("live_migration_with_native_tls = true\nlive_migration_scheme = tls\n", "PASS"),
+        ("live_migration_with_native_tls = true\nlive_migration_uri = qemu+tls://%s/system\n", "PASS"),
+        ("live_migration_with_native_tls = false\n", "PASS"),
+    ],
+)
+def test_ossn_0089_on_real_configuration(
+    module: ModuleType, tmp_path: Path, libvirt: str, result: str
+) -> None:
+    """OSSN-0089 as its note says: with native TLS, only the tls scheme keeps RAM encrypted."""
+    (tmp_path / "nova").mkdir()
+    (tmp_path / "nova" / "nova.conf").write_text(f"[libvirt]\n{libvirt}")
+    from patchcheck.knowledge.rules import options_read
+
+    index = shipped_index()
+    keep = sorted({p for a in index.advisories for r in a.rules for p in options_read(r.expr, r.service)})
+    config, _errors, _gaps = gather_config(module, tmp_path, keep)
+    document = {
+        "schema_version": 1,
+        "kind": "host",
+        "collected_at": "2026-11-25T00:00:00Z",
+        "collector": {"name": "patchcheck", "version": "t"},
+        "host": "cmp1",
+        "reachable": True,
+        "packages": [],
+        "python": [],
+        "containers": [],
+        "config": config,
+        "errors": [],
+    }
+    facts = HostFacts.from_document("cmp1.json", document)
+    (finding,) = [f for f in ossn_config.judge_host_config(facts, index) if "OSSN-0089" in f.subject]
+    assert finding.result.value == result, finding.message
+
+
+def test_configuration_findings_are_sentences_not_expressions(module: ModuleType, tmp_path: Path) -> None:
+    """OSSN-0064's rule is a JMESPath expression; the finding names the file, option and value."""
+    (tmp_path / "keystone").mkdir()
+    (tmp_path / "keystone" / "keystone-paste.ini").write_text(
+        "[pipeline:api_v3]\npipeline = cors request_id admin_token_auth service_v3\n"
+    )
+    from patchcheck.knowledge.rules import options_read
+
+    index = shipped_index()
+    keep = sorted({p for a in index.advisories for r in a.rules for p in options_read(r.expr, r.service)})
+    errors: list[str] = []
+    gaps: list[dict[str, str]] = []
+    config = module.configuration(
+        ["keystone"], [str(tmp_path)], [*module.HARMLESS_OPTIONS, *keep], errors, gaps
+    )
+    document = {
+        "schema_version": 1,
+        "kind": "host",
+        "collected_at": "2026-11-25T00:00:00Z",
+        "collector": {"name": "patchcheck", "version": "t"},
+        "host": "ctl1",
+        "reachable": True,
+        "packages": [],
+        "python": [],
+        "containers": [],
+        "config": config,
+        "errors": [],
+    }
+    facts = HostFacts.from_document("ctl1.json", document)
+    (finding,) = [f for f in ossn_config.judge_host_config(facts, index) if "OSSN-0064" in f.subject]
+    assert finding.result.value == "FAIL"
+    assert "length(values" not in finding.message
+    assert (
+        "keystone keystone-paste.ini [pipeline:api_v3] pipeline = 'cors request_id admin_token_auth"
+        in finding.message
+    )

@@ -28,7 +28,7 @@ def conf(service: str, filename: str, **sections: dict[str, Any]) -> dict[str, A
 
 
 def test_every_rule_is_unknown_without_configuration_and_decided_with_empty_files() -> None:
-    assert len(ALL_RULES) == 19
+    assert len(ALL_RULES) == 20
     for each in ALL_RULES:
         owner = "nova" if each.service == "*" else each.service
         assert evaluate(each.expr, {}, owner).value is None, each.id

@@ -28,6 +28,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "source": "nova",
             "product": "nova",
             "version": "2:26.2.2-1~deb12u5",
+            "architecture": "amd64",
             "changelog_cves": ["CVE-2024-40767", "CVE-2024-32498"],
         }
     ]
@@ -106,4 +107,24 @@ def test_vex_states_follow_the_verdicts(outputs: Path) -> None:
 def test_sbom_lists_what_was_found_with_package_urls(outputs: Path) -> None:
     components = json.loads((outputs / "sbom.cdx.json").read_text())["components"]
     purls = {c["purl"] for c in components}
-    assert purls == {"pkg:pypi/keystone@26.0.0", "pkg:deb/debian/python3-nova@2:26.2.2-1~deb12u5"}
+    assert purls == {
+        "pkg:pypi/keystone@26.0.0?install_path=/openstack/venvs/keystone-26.0.0",
+        "pkg:deb/debian/python3-nova@2:26.2.2-1~deb12u5?arch=amd64",
+    }
+
+
+def test_every_install_is_its_own_product_and_debian_names_the_code_package() -> None:
+    """Five installs of one product on a host (a package and venvs) never share an identity."""
+    from patchcheck.report.sbom import install_ref, purl_for
+
+    installs = [
+        ("dpkg", "ironic-common, python3-ironic", [["ironic-common", "all"], ["python3-ironic", "all"]]),
+        ("openstack-ansible", "/openstack/venvs/ironic-29.0.1", None),
+        ("venv", "/opt/ironic-a", None),
+        ("venv", "/opt/ironic-b", None),
+        ("container:ironic_conductor", "/var/lib/kolla/venv", None),
+    ]
+    purls = {purl_for("ironic", "29.0.1", source, where, packages) for source, where, packages in installs}
+    refs = {install_ref("h", "ironic", "29.0.1", source, where) for source, where, _ in installs}
+    assert len(purls) == len(refs) == 5
+    assert "pkg:deb/debian/python3-ironic@29.0.1?arch=all" in purls

@@ -97,7 +97,7 @@ from urllib.parse import parse_qsl
 from ansible.module_utils.basic import AnsibleModule
 
 SCHEMA_VERSION = 1
-CVE = re.compile(rb"CVE-\d{4}-\d{4,}")
+CVE_TEXT = re.compile(r"CVE-\d{4}-\d{4,}")
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_CHANGELOG_BYTES = 16 * 1024 * 1024
 SYSTEM_SITE_PATTERNS = (
@@ -225,7 +225,7 @@ def dpkg_packages(wanted: set[str], gaps: list[dict[str, str]], root: str = "/")
             key = distribution_key(name)
             if key not in wanted:
                 continue
-        changelog = os.path.join(root, "usr/share/doc", name, "changelog.Debian.gz")
+        text = debian_changelog(os.path.join(root, "usr/share/doc", name, "changelog.Debian.gz"))
         packages.append(
             {
                 "manager": "dpkg",
@@ -233,7 +233,9 @@ def dpkg_packages(wanted: set[str], gaps: list[dict[str, str]], root: str = "/")
                 "source": source,
                 "product": key,
                 "version": fields.get("Version", ""),
-                "changelog_cves": changelog_cves(changelog),
+                "architecture": fields.get("Architecture"),
+                "changelog_cves": None if text is None else sorted(set(CVE_TEXT.findall(text))),
+                "changelog_refs": changelog_references(text, DEBIAN_ENTRY),
             }
         )
     return packages
@@ -248,15 +250,44 @@ def dict_of_stanza(stanza: str) -> dict[str, str]:
     return fields
 
 
-def changelog_cves(path: str) -> list[str] | None:
-    """CVE ids named in a Debian changelog; None when there is no changelog to read."""
+#: What a changelog may name as a fix: CVE ids and OpenStack's own advisory and note ids.
+FIX_REFERENCE = re.compile(r"CVE-\d{4}-\d{4,}|OSSA-\d{4}-\d{3}|OSSN-\d{4}")
+#: Debian's entry header ``pkg (version) dist; urgency``; RPM's ``* Day Mon DD YYYY Name <mail> - version``.
+DEBIAN_ENTRY = re.compile(r"^[a-z0-9][a-z0-9+.-]* \(([^)\s]+)\)")
+RPM_ENTRY = re.compile(r"^\* .*? - ((?:\d+:)?[^\s]+)\s*$")
+MAX_REFERENCES = 500
+
+
+def debian_changelog(path: str) -> str | None:
+    """A Debian changelog's text (bounded before and after decompression); None when unreadable."""
     try:
         compressed = read_regular(path, MAX_CHANGELOG_BYTES)
         with gzip.GzipFile(fileobj=io.BytesIO(compressed)) as handle:
-            data = handle.read(MAX_CHANGELOG_BYTES)  # bounded after decompression too
+            data = handle.read(MAX_CHANGELOG_BYTES)
     except (Skipped, OSError, EOFError):
         return None
-    return sorted({match.decode() for match in CVE.findall(data)})
+    return data.decode("utf-8", errors="replace")
+
+
+def changelog_references(text: str | None, entry: re.Pattern[str]) -> dict[str, dict[str, str]] | None:
+    """Each CVE, OSSA and OSSN id a changelog names: the first (newest) line and the version of its entry.
+
+    A distribution often names the advisory or note rather than the CVE ("OSSN-0101: ...
+    Applied upstream patch"): both count as backport evidence, and the verdict quotes the line.
+    """
+    if text is None:
+        return None
+    references: dict[str, dict[str, str]] = {}
+    version = ""
+    for line in text.splitlines():
+        header = entry.match(line)
+        if header:
+            version = header.group(1)
+            continue
+        for found in FIX_REFERENCE.findall(line):
+            if found not in references and len(references) < MAX_REFERENCES:
+                references[found] = {"version": version, "line": " ".join(line.split())[:200]}
+    return references
 
 
 def rpm_packages(wanted: set[str], errors: list[str]) -> list[dict[str, Any]]:
@@ -286,9 +317,8 @@ def rpm_packages(wanted: set[str], errors: list[str]) -> list[dict[str, Any]]:
                 "version": f"{epoch}:{version}-{release}"
                 if epoch not in ("", "0")
                 else f"{version}-{release}",
-                "changelog_cves": sorted(set(re.findall(r"CVE-\d{4}-\d{4,}", changelog)))
-                if changelog is not None
-                else None,
+                "changelog_cves": sorted(set(CVE_TEXT.findall(changelog))) if changelog is not None else None,
+                "changelog_refs": changelog_references(changelog, RPM_ENTRY),
             }
         )
     return packages

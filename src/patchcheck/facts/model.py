@@ -103,6 +103,17 @@ class Component:
     service: str | None
     changelog_cves: tuple[str, ...] | None = None
     git_sha: str | None = None
+    changelog_refs: tuple[tuple[str, str, str, str], ...] | None = None
+    """(CVE/OSSA/OSSN id, package, changelog entry version, the line) per id the changelog names."""
+    packages: tuple[tuple[str, str | None], ...] = ()
+    """The distribution's binary packages (name, architecture) that make up this component."""
+
+    def changelog_line(self, reference: str) -> tuple[str, str, str] | None:
+        """(package, entry version, line) of the changelog line naming ``reference``, if any."""
+        for found, package, version, line in self.changelog_refs or ():
+            if found == reference:
+                return package, version, line
+        return None
 
     @property
     def label(self) -> str:
@@ -180,6 +191,12 @@ class HostFacts:
         for (manager, _source, version), packages in sorted(grouped.items()):
             upstream = debian_upstream(version) if manager == "dpkg" else rpm_upstream(version)
             cves = [p["changelog_cves"] for p in packages if p["changelog_cves"] is not None]
+            refs = {
+                (reference, package["name"], entry["version"], entry["line"])
+                for package in packages
+                for reference, entry in (package.get("changelog_refs") or {}).items()
+            }
+            read = any(package.get("changelog_refs") is not None for package in packages)
             product = packages[0]["product"]
             packaged.add(product)
             components.append(
@@ -191,6 +208,8 @@ class HostFacts:
                     where=", ".join(sorted(p["name"] for p in packages)),
                     service=None,
                     changelog_cves=tuple(sorted(set().union(*cves))) if cves else None,
+                    changelog_refs=tuple(sorted(refs)) if read else None,
+                    packages=tuple(sorted((p["name"], p.get("architecture")) for p in packages)),
                 )
             )
         environments = [(env, env["kind"]) for env in document["python"]]

@@ -67,9 +67,11 @@ def evaluate_rule(rule: Rule, facts: HostFacts, component: Component, any_folder
     ``any_folder`` (preconditions): the advisory applies if it applies in any folder. Otherwise
     (mitigations, requirements): it holds only if it holds in every folder.
     """
-    service = component.service or component.product if rule.service == "*" else rule.service
-    folders = facts.config_folders(service) or [None]
-    outcomes = [evaluate(rule.expr, facts.config_view(service, folder), service) for folder in folders]
+    outcomes = [
+        evaluate(rule.expr, facts.config_view(service, folder), service)
+        for service in rule_services(rule, facts, component)
+        for folder in facts.config_folders(service) or [None]
+    ]
     values = [outcome.value for outcome in outcomes]
     evidence = [line for outcome in outcomes for line in outcome.evidence]
     if any_folder:
@@ -77,6 +79,19 @@ def evaluate_rule(rule: Rule, facts: HostFacts, component: Component, any_folder
     else:
         value = False if False in values else (None if None in values else True)
     return RuleOutcome(value, evidence)
+
+
+def rule_services(rule: Rule, facts: HostFacts, component: Component) -> list[str]:
+    """Whose configuration a rule reads: its service; for ``*``, the component's own service, or,
+    for a library (oslo.messaging has no configuration of its own), every service configured on
+    the host, since each loads the library with its own options."""
+    if rule.service != "*":
+        return [rule.service]
+    own = component.service or component.product
+    if component.service or facts.config_folders(own):
+        return [own]
+    configured = sorted({config_file.service for config_file in facts.config})
+    return configured or [own]
 
 
 def judge_component(
@@ -101,16 +116,57 @@ def judge_component(
         evidence += [f"mitigation {rule.id}: {line}" for line in outcome.evidence]
         if outcome.value is True:
             return Status.MITIGATED, evidence
-    if component.changelog_cves is not None and advisory.cves:
-        missing = [cve for cve in advisory.cves if cve not in component.changelog_cves]
-        if not missing:
-            evidence.append(f"{component.where} changelog names {', '.join(advisory.cves)}")
-            return Status.FIXED_BACKPORT, evidence
-        evidence.append(f"{component.where} changelog does not name {', '.join(missing)}")
+    backport = backport_evidence(component, advisory)
+    if backport is not None:
+        named, lines = backport
+        evidence += lines
+        if named:
+            required = [
+                (rule, evaluate_rule(rule, facts, component, any_folder=False))
+                for rule in advisory.rules_of("fix-requires", component.product)
+            ]
+            unmet = [(rule, outcome) for rule, outcome in required if outcome.value is not True]
+            if not unmet:
+                evidence += [f"fix requires {rule.id}: {line}" for rule, o in required for line in o.evidence]
+                return Status.FIXED_BACKPORT, evidence
+            evidence += [
+                f"the backport protects only when {rule.id} holds ({rule.reason}): "
+                + ("; ".join(outcome.evidence) or "not evaluated")
+                for rule, outcome in unmet
+            ]
     if due is None:
         evidence.append("disclosure date unknown")
         return Status.UNKNOWN, evidence
     return (Status.OVERDUE if now > due else Status.AFFECTED_IN_DEADLINE), evidence
+
+
+def backport_evidence(component: Component, advisory: Advisory) -> tuple[bool, list[str]] | None:
+    """Whether the package changelog names the fix, with the quoted lines; None without a changelog.
+
+    The advisory's own id (distributions often write "OSSN-0101: ... Applied upstream patch")
+    or every one of its CVE ids counts; a changelog naming some of its CVEs but not all does not.
+    """
+    if component.changelog_refs is not None:
+        quoted = component.changelog_line(advisory.id)
+        if quoted is not None:
+            package, version, line = quoted
+            return True, [f'{package} {version} changelog names {advisory.id}: "{line}"']
+        named = [cve for cve in advisory.cves if component.changelog_line(cve)]
+        if named and len(named) == len(advisory.cves):
+            lines = []
+            for cve in named:
+                package, version, line = component.changelog_line(cve) or ("", "", "")
+                lines.append(f'{package} {version} changelog names {cve}: "{line}"')
+            return True, lines
+        missing = [cve for cve in advisory.cves if cve not in named]
+        cves = ", ".join(missing) or "any CVE of it"
+        return False, [f"{component.where} changelog names neither {advisory.id} nor {cves}"]
+    if component.changelog_cves is not None and advisory.cves:  # facts from before changelog_refs
+        missing = [cve for cve in advisory.cves if cve not in component.changelog_cves]
+        if not missing:
+            return True, [f"{component.where} changelog names {', '.join(advisory.cves)}"]
+        return False, [f"{component.where} changelog does not name {', '.join(missing)}"]
+    return None
 
 
 def describe_time(due: dt.datetime, now: dt.datetime) -> str:
@@ -192,7 +248,7 @@ def judge_host_advisories(
 
 def has_config_rules(advisory: Advisory, product: str) -> bool:
     """Whether the host's configuration can change this advisory's verdict for the product."""
-    return bool(advisory.rules_of("precondition", product) or advisory.rules_of("mitigation", product))
+    return any(advisory.rules_of(kind, product) for kind in ("precondition", "mitigation", "fix-requires"))
 
 
 def judge_found(

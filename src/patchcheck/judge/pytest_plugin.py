@@ -323,7 +323,13 @@ class VerdictRecorder:
                     "host": loaded.host,
                     "reachable": loaded.reachable,
                     "components": [
-                        {"product": c.product, "version": c.version, "source": c.source, "where": c.where}
+                        {
+                            "product": c.product,
+                            "version": c.version,
+                            "source": c.source,
+                            "where": c.where,
+                            **({"packages": [list(pair) for pair in c.packages]} if c.packages else {}),
+                        }
                         for c in loaded.components
                     ],
                 }

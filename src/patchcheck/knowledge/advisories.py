@@ -110,7 +110,9 @@ class AdvisoryIndex:
         releases: dict[str, list[tuple[str, str]]],
         attribution: dict[str, Any],
         next_major: dict[str, tuple[str, str]] | None = None,
+        projects: list[str] | None = None,
     ) -> None:
+        self.projects = projects or []
         self.advisories = advisories
         self.by_id = {advisory.id: advisory for advisory in advisories}
         self.releases = releases
@@ -218,4 +220,5 @@ def shipped_index() -> AdvisoryIndex:
         {key: [(pair[0], pair[1]) for pair in pairs] for key, pairs in releases["products"].items()},
         document["attribution"],
         {key: (pair[0], pair[1]) for key, pair in releases.get("next_major", {}).items()},
+        releases.get("projects", []),
     )

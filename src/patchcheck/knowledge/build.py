@@ -384,7 +384,20 @@ def build_advisories(sources: Sources, out_dir: Path, report: BuildReport, overl
                 for key, versions in sorted(released.items())
                 if (inferred := next_major(versions, present.get(key, set()), series_order))
             },
+            "projects": every_project(sources.releases),
         },
+    )
+
+
+def every_project(releases: Path) -> list[str]:
+    """Every deliverable of openstack/releases (product keys): what a host inventory may hold.
+
+    The host collector reports these whether or not an advisory names them today (tomorrow's
+    may), so the SBOM lists the whole OpenStack installation, python-keystoneclient included.
+    """
+    root = releases / "deliverables"
+    return sorted(
+        {product_key(path.stem) for path in root.glob("*/*.yaml") if not path.parent.name.startswith("_")}
     )
 
 

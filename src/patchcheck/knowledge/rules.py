@@ -18,12 +18,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import jmespath
 
 Config = dict[str, dict[str, dict[str, dict[str, Any]]]]
-TESTS = ("is_true", "is_false", "equals", "not_equals", "contains", "not_contains", "is_set", "is_unset")
-KINDS = ("precondition", "mitigation", "requirement")
+TESTS = (
+    "is_true",
+    "is_false",
+    "equals",
+    "not_equals",
+    "contains",
+    "not_contains",
+    "is_set",
+    "is_unset",
+    "scheme_is",
+)
+KINDS = ("precondition", "mitigation", "requirement", "fix-requires")
 TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "off", "0"})
 
@@ -135,7 +146,9 @@ def evaluate(expr: dict[str, Any], config: Config, service: str) -> Evaluation:
             return Evaluation(None, [f"{owner} {expr['file']}: file not collected"])
         result = jmespath.search(expr["jmespath"], files)
         value = result if isinstance(result, bool) else None
-        return Evaluation(value, [f"{owner}: {expr['jmespath']} -> {result!r}"])
+        return Evaluation(
+            value, values_read(expr, files, owner) or [f"{owner}: decided from {expr.get('file')}"]
+        )
     filename = str(expr["file"]).replace("{service}", owner)
     where = f"{owner} {filename} [{expr['section'] or '(top level)'}] {expr['option']}"
     if files is None or filename not in files:
@@ -146,6 +159,23 @@ def evaluate(expr: dict[str, Any], config: Config, service: str) -> Evaluation:
     shown = "(redacted)" if is_redacted(raw) else repr(raw)
     evidence = [f"{where} = {shown}{'' if present else ' (unset, default)'}"]
     return Evaluation(apply_test(expr, raw), evidence)
+
+
+def values_read(expr: dict[str, Any], files: dict[str, Any], owner: str) -> list[str]:
+    """The values a jmespath rule read, as sentences (file, section, option, value), not its expression."""
+    lines = []
+    filename = expr.get("file")
+    for read in expr.get("reads") or []:
+        for name, sections in files.items():
+            if filename and name != filename:
+                continue
+            for section, options in (sections or {}).items():
+                if read["section"] not in ("*", section) or read["option"] not in (options or {}):
+                    continue
+                raw = options[read["option"]]
+                shown = "(redacted)" if is_redacted(raw) else repr(raw)
+                lines.append(f"{owner} {name} [{section or '(top level)'}] {read['option']} = {shown}")
+    return lines
 
 
 def files_of(expr: dict[str, Any], service: str) -> set[tuple[str, str]]:
@@ -184,6 +214,11 @@ def is_redacted(value: Any) -> bool:
 
 
 def apply_test(expr: dict[str, Any], raw: Any) -> bool | None:
+    if "scheme_is" in expr:  # a URL's scheme: what the host sends of a URL value
+        if raw is None:
+            return False
+        scheme = raw.get("scheme") if is_redacted(raw) else urlsplit(str(raw).strip()).scheme or None
+        return None if scheme is None and is_redacted(raw) else str(scheme).lower() == str(expr["scheme_is"])
     if is_redacted(raw):
         # A secret was redacted on the host: only its presence and the parts kept
         # for judging (scheme, query) are evidence; anything else is unknown.

@@ -1,10 +1,11 @@
 """A CycloneDX 1.6 SBOM of the OpenStack software found on the hosts (scs-0124's MAY).
 
-One component per (host, product, version, source), with a package URL:
-``pkg:pypi/<name>@<version>`` for venvs, system site-packages and containers,
-``pkg:deb/debian/<package>@<version>`` and ``pkg:rpm/<package>@<version>`` for
-distribution packages. The host and where the component was found are
-properties. It reads the verdicts file's inventory only.
+One component per install (host, product, version, source and where), with a
+package URL: ``pkg:pypi/<name>@<version>?install_path=<venv>`` for venvs, system
+site-packages and containers, ``pkg:deb/debian/<python3-package>@<version>?arch=``
+and ``pkg:rpm/...`` for distribution packages (the binary package holding the
+code). Every OpenStack distribution found is listed, named by an advisory or
+not. The host and where the component was found are properties. It reads the verdicts file's inventory only.
 """
 
 from __future__ import annotations
@@ -18,23 +19,49 @@ from packageurl import PackageURL
 from patchcheck.judge.verdicts import Verdicts
 
 
-def purl_for(product: str, version: str, source: str, where: str) -> str:
-    if source == "dpkg":
-        return PackageURL(
-            type="deb", namespace="debian", name=where.split(", ")[0] or product, version=version
-        ).to_string()
-    if source == "rpm":
-        return PackageURL(type="rpm", name=where.split(", ")[0] or product, version=version).to_string()
-    return PackageURL(type="pypi", name=product, version=version).to_string()
+def code_package(where: str, packages: list[list[str | None]] | None) -> tuple[str, str | None]:
+    """The binary package that ships the code (``python3-glance-store``, not ``glance-store-common``)."""
+    pairs = [(str(name), arch) for name, arch in packages or []] or [
+        (name, None) for name in where.split(", ")
+    ]
+    python = [pair for pair in pairs if pair[0].startswith(("python3-", "python-"))]
+    return (python or pairs)[0]
 
 
-def component_for(host: str, product: str, version: str, source: str, where: str) -> Component:
+def purl_for(
+    product: str, version: str, source: str, where: str, packages: list[list[str | None]] | None = None
+) -> str:
+    """A package URL per install: the exact binary package and architecture for distribution
+    packages, the install path (``install_path``) for Python distributions, so two installs of one
+    product on a host never share an identity."""
+    if source in ("dpkg", "rpm"):
+        name, arch = code_package(where, packages)
+        qualifiers = {"arch": arch} if arch else {}
+        if source == "dpkg":
+            return PackageURL("deb", "debian", name or product, version, qualifiers).to_string()
+        return PackageURL("rpm", None, name or product, version, qualifiers).to_string()
+    qualifiers = {"install_path": where} if where else {}
+    return PackageURL("pypi", None, product, version, qualifiers).to_string()
+
+
+def install_ref(host: str, product: str, version: str, source: str, where: str) -> str:
+    return f"{host}/{source}:{where}/{product}@{version}"
+
+
+def component_for(
+    host: str,
+    product: str,
+    version: str,
+    source: str,
+    where: str,
+    packages: list[list[str | None]] | None = None,
+) -> Component:
     return Component(
         name=product,
         version=version,
         type=ComponentType.LIBRARY if source not in ("dpkg", "rpm") else ComponentType.APPLICATION,
-        purl=PackageURL.from_string(purl_for(product, version, source, where)),
-        bom_ref=f"{host}/{source}/{product}@{version}",
+        purl=PackageURL.from_string(purl_for(product, version, source, where, packages)),
+        bom_ref=install_ref(host, product, version, source, where),
         properties=[
             Property(name="patchcheck:host", value=host),
             Property(name="patchcheck:source", value=source),
@@ -50,7 +77,12 @@ def cyclonedx_sbom(verdicts: Verdicts, subject: str) -> str:
     for host in verdicts.inventory:
         for found in host["components"]:
             component = component_for(
-                host["host"], found["product"], found["version"], found["source"], found["where"]
+                host["host"],
+                found["product"],
+                found["version"],
+                found["source"],
+                found["where"],
+                found.get("packages"),
             )
             if str(component.bom_ref) not in seen:
                 seen.add(str(component.bom_ref))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from cyclonedx.model import XsUri
 from cyclonedx.model.bom import Bom
@@ -37,7 +38,7 @@ from cyclonedx.output.json import JsonV1Dot6
 
 from patchcheck import __version__
 from patchcheck.judge.verdicts import Verdicts
-from patchcheck.report.sbom import component_for, purl_for
+from patchcheck.report.sbom import component_for, install_ref, purl_for
 
 ADVISORIES = "scs-0124-ossa-patched"
 
@@ -93,6 +94,7 @@ def cyclonedx_vex(verdicts: Verdicts, subject: str) -> str:
     bom = Bom()
     bom.metadata.component = Component(name=subject, type=ComponentType.PLATFORM, bom_ref=f"cloud:{subject}")
     components: dict[str, Component] = {}
+    packages = inventory_packages(verdicts)
     for number, (evidence, message) in enumerate(advisory_items(verdicts)):
         component = component_for(
             evidence["host"],
@@ -100,6 +102,7 @@ def cyclonedx_vex(verdicts: Verdicts, subject: str) -> str:
             evidence["version"],
             evidence["source"],
             evidence.get("where", ""),
+            packages.get((evidence["host"], evidence["source"], evidence.get("where", ""))),
         )
         components.setdefault(str(component.bom_ref), component)
         declared = evidence.get("declared")
@@ -136,9 +139,24 @@ def cyclonedx_vex(verdicts: Verdicts, subject: str) -> str:
     return JsonV1Dot6(bom).output_as_string(indent=1)
 
 
+def inventory_packages(verdicts: Verdicts) -> dict[tuple[str, str, str], list[list[str | None]]]:
+    """(host, source, where) -> the binary packages (name, architecture) of that install."""
+    return {
+        (host["host"], found["source"], found["where"]): found["packages"]
+        for host in verdicts.inventory
+        for found in host["components"]
+        if found.get("packages")
+    }
+
+
 def openvex(verdicts: Verdicts, subject: str) -> str:
     statements = []
+    packages = inventory_packages(verdicts)
     for evidence, message in advisory_items(verdicts):
+        where = evidence.get("where", "")
+        install = install_ref(
+            evidence["host"], evidence["product"], evidence["version"], evidence["source"], where
+        )
         declared = evidence.get("declared")
         status, justification = (
             DECLARED_OPENVEX[declared["status"]] if declared else OPENVEX[evidence["status"]]
@@ -151,13 +169,14 @@ def openvex(verdicts: Verdicts, subject: str) -> str:
             },
             "products": [
                 {
-                    "@id": f"urn:patchcheck:{subject}:{evidence['host']}:{evidence['product']}",
+                    "@id": f"urn:patchcheck:{quote(subject, safe='')}:{quote(install, safe='/:@')}",
                     "identifiers": {
                         "purl": purl_for(
                             evidence["product"],
                             evidence["version"],
                             evidence["source"],
-                            evidence.get("where", ""),
+                            where,
+                            packages.get((evidence["host"], evidence["source"], where)),
                         )
                     },
                 }
