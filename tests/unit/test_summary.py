@@ -76,7 +76,7 @@ def test_markdown_groups_open_advisories_by_service_and_keeps_declarations_apart
     assert "## Open advisories (2)" in text
     assert "### keystone" in text and "### nova" in text
     assert (
-        "| ctl1 | 1.0 | [OSSA-2025-002](https://security.openstack.org/ossa/OSSA-2025-002.html) | high |"
+        "| ctl1 | 1.0 |  | [OSSA-2025-002](https://security.openstack.org/ossa/OSSA-2025-002.html) | high |"
         in text
     )
     assert "OSSA-2024-002" not in text.split("## Declared")[0]  # fixed is not open

@@ -169,6 +169,28 @@ def backport_evidence(component: Component, advisory: Advisory) -> tuple[bool, l
     return None
 
 
+def remedy(component: Component, found: AffectedBy, index: AdvisoryIndex | None) -> str:
+    """What the operator can do: the first fixed release of the installed line, or that it has none,
+    and any configuration that mitigates."""
+    advisory = found.advisory
+    series = index.series_of(component.product, component.upstream) if index else None
+    fix = found.product.series_fix(series) if series else None
+    if fix and fix.fixed_in:
+        text = f"update to {component.product} {fix.fixed_in} or later (the first fixed release of {series})"
+        if component.source in ("dpkg", "rpm"):
+            text += f", or a {component.source} package whose changelog names {advisory.id}"
+    elif fix:
+        text = f"{series} has no release with the fix: upgrade to a maintained series that has one"
+        if component.source in ("dpkg", "rpm"):
+            text += f", or install a {component.source} package whose changelog names {advisory.id}"
+    else:
+        text = f"update to a release outside {found.product.range} (see {advisory.url})"
+    mitigations = advisory.rules_of("mitigation", component.product)
+    if mitigations:
+        text += "; or mitigate: " + "; ".join(rule.reason for rule in mitigations)
+    return text
+
+
 def describe_time(due: dt.datetime, now: dt.datetime) -> str:
     delta = abs(now - due)
     amount = f"{delta.days} days" if delta.days else f"{delta.seconds // 3600} hours"
@@ -212,7 +234,7 @@ def judge_host_advisories(
             key = (component, found.advisory.id)
             verdict = shared.entries.get(key)
             if verdict is None:
-                verdict = judge_found(facts, component, found, now, unscored)
+                verdict = judge_found(facts, component, found, now, unscored, index)
                 if not has_config_rules(found.advisory, component.product):
                     shared.entries[key] = verdict
             result, subject, message, details = verdict
@@ -252,7 +274,12 @@ def has_config_rules(advisory: Advisory, product: str) -> bool:
 
 
 def judge_found(
-    facts: HostFacts, component: Component, found: AffectedBy, now: dt.datetime, unscored: str
+    facts: HostFacts,
+    component: Component,
+    found: AffectedBy,
+    now: dt.datetime,
+    unscored: str,
+    index: AdvisoryIndex | None = None,
 ) -> tuple[Result, str, str, dict[str, Any]]:
     """One (component, advisory) verdict: result, subject and sentence after the host's name, details."""
     advisory = found.advisory
@@ -276,6 +303,8 @@ def judge_found(
         "cves": list(advisory.cves),
         "evidence": evidence,
     }
+    if RESULT_OF[status] is not Result.PASS:
+        details["remedy"] = remedy(component, found, index)
     return (
         RESULT_OF[status],
         f"{component.product} {component.version} {advisory.id}",

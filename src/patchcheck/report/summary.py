@@ -33,6 +33,8 @@ class Row:
     message: str
     declared: dict[str, Any] | None
     time_left: str | None
+    found_in: str = ""
+    remedy: str = ""
 
 
 def rows_of(verdicts: Verdicts | None) -> list[Row]:
@@ -60,6 +62,8 @@ def rows_of(verdicts: Verdicts | None) -> list[Row]:
                     item.message,
                     evidence.get("declared"),
                     evidence.get("time_left"),
+                    f"{evidence.get('source', '')} {evidence.get('where', '')}".strip(),
+                    evidence.get("remedy") or "",
                 )
             )
     return rows
@@ -97,13 +101,21 @@ def time_left(row: Row) -> str:
 
 
 def config_failures(verdicts: Verdicts) -> list[str]:
+    return not_passed(verdicts, CONFIG)
+
+
+def not_passed(verdicts: Verdicts, testcase_id: str) -> list[str]:
+    """The sentence of every item of a testcase that did not pass."""
     return [
         item.message
         for testcase in verdicts.testcases
-        if testcase.id == CONFIG
+        if testcase.id == testcase_id
         for item in testcase.items
         if item.result.value != "PASS"
     ]
+
+
+RELEASES = "scs-0124-maintained-release"
 
 
 def markdown(verdicts: Verdicts, subject: str, previous: Verdicts | None = None) -> str:
@@ -126,15 +138,19 @@ def markdown(verdicts: Verdicts, subject: str, previous: Verdicts | None = None)
         lines += [
             f"### {product}",
             "",
-            "| host | version | advisory | severity | deadline (UTC) | time left | status |",
-            "|---|---|---|---|---|---|---|",
+            "| host | version | found in | advisory | severity | deadline (UTC) | time left | status "
+            "| what to do |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for row in sorted((r for r in opened if r.product == product), key=lambda r: (r.deadline, r.host)):
             lines.append(
-                f"| {row.host} | {row.version} | [{row.advisory}]({row.url}) | {row.band} | {row.deadline} "
-                f"| {time_left(row)} | {row.status} |"
+                f"| {row.host} | {row.version} | {row.found_in} | [{row.advisory}]({row.url}) | {row.band} "
+                f"| {row.deadline} | {time_left(row)} | {row.status} | {row.remedy} |"
             )
         lines.append("")
+    series = not_passed(verdicts, RELEASES)
+    lines += ["", f"## Release series not maintained, or not known ({len(series)})", ""]
+    lines += [f"- {message}" for message in series] or ["None."]
     declared = [row for row in rows if row.declared]
     lines += ["", f"## Declared by the operator, not verified ({len(declared)})", ""]
     lines += [
@@ -165,7 +181,7 @@ def markdown(verdicts: Verdicts, subject: str, previous: Verdicts | None = None)
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:75em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}
-th{background:#f3f3f3}.FAIL,.overdue{color:#a00;font-weight:600}.ABORT,.unknown{color:#a60}.PASS{color:#070}"""
+th{background:#f3f3f3}.where{font-family:monospace;font-size:.9em}.FAIL,.overdue{color:#a00;font-weight:600}.ABORT,.unknown{color:#a60}.PASS{color:#070}"""
 
 
 def html_page(verdicts: Verdicts, subject: str, previous: Verdicts | None = None) -> str:
@@ -183,21 +199,25 @@ def html_page(verdicts: Verdicts, subject: str, previous: Verdicts | None = None
     parts.append(f"</table><h2>Open advisories ({len(opened)})</h2>")
     for product in sorted({row.product for row in opened}):
         parts.append(
-            f"<h3>{e(product)}</h3><table><tr><th>host<th>version<th>advisory<th>severity"
-            "<th>deadline (UTC)<th>time left<th>status"
+            f"<h3>{e(product)}</h3><table><tr><th>host<th>version<th>found in<th>advisory<th>severity"
+            "<th>deadline (UTC)<th>time left<th>status<th>what to do"
         )
         for row in sorted((r for r in opened if r.product == product), key=lambda r: (r.deadline, r.host)):
             status_class = row.status.split(",")[0].replace(" ", "-")
             parts.append(
-                f'<tr><td>{e(row.host)}<td>{e(row.version)}<td><a href="{e(row.url)}">{e(row.advisory)}'
+                f"<tr><td>{e(row.host)}<td>{e(row.version)}<td class=where>{e(row.found_in)}"
+                f'<td><a href="{e(row.url)}">{e(row.advisory)}'
                 f"</a><td>{e(row.band)}<td>{e(row.deadline)}<td>{e(time_left(row))}"
-                f"<td class={e(status_class)}>{e(row.status)}"
+                f"<td class={e(status_class)}>{e(row.status)}<td>{e(row.remedy)}"
             )
         parts.append("</table>")
     if not opened:
         parts.append("<p>None.</p>")
+    series = not_passed(verdicts, RELEASES)
+    parts.append(f"<h2>Release series not maintained, or not known ({len(series)})</h2><ul>")
+    parts += [f"<li>{e(message)}" for message in series] or ["<li>None."]
     declared = [row for row in rows if row.declared]
-    parts.append(f"<h2>Declared by the operator, not verified ({len(declared)})</h2><ul>")
+    parts.append(f"</ul><h2>Declared by the operator, not verified ({len(declared)})</h2><ul>")
     parts += [
         f"<li>{e(r.host)} {e(r.product)} {e(r.version)} {e(r.advisory)}: {e(r.declared['status'])} by "
         f"{e(r.declared['owner'])} until {e(r.declared['expires'])}"

@@ -1,0 +1,114 @@
+"""The summary page as an operator sees it: rendered by headless Chromium (Debian's package).
+
+A host with a Debian nova package and keystone in two venvs (one of them Zed, unmaintained) is
+judged and reported by the real commands; Chromium renders ``summary.html`` to a screenshot and
+dumps the DOM it built. The page must tell the installs apart by where they were found, name the
+series of the unmaintained service, and say what to do for each open advisory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import host_facts_document, run_patchcheck, write
+
+REPO = Path(__file__).resolve().parents[2]
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+)
+
+
+def chromium() -> str:
+    found = shutil.which("chromium")
+    if found:
+        return found
+    if os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600, check=False)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+            env=env,
+            capture_output=True,
+            timeout=1500,
+            check=False,
+        )
+        found = shutil.which("chromium")
+    if not found:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true and Debian's chromium could not be installed")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    return found
+
+
+def venv(path: str, version: str) -> dict[str, object]:
+    return {
+        "kind": "openstack-ansible",
+        "path": path,
+        "service": "keystone",
+        "distributions": [{"name": "keystone", "product": "keystone", "version": version, "git_sha": None}],
+    }
+
+
+def test_summary_page_renders_and_says_where_and_what_to_do(tmp_path: Path) -> None:
+    document = host_facts_document(
+        "ctl1",
+        packages=[
+            {
+                "manager": "dpkg",
+                "name": "python3-nova",
+                "source": "nova",
+                "product": "nova",
+                "version": "2:26.2.2-1~deb12u5",
+                "architecture": "all",
+                "changelog_cves": [],
+                "changelog_refs": {},
+            }
+        ],
+        python=[
+            venv("/openstack/venvs/keystone-22.0.0", "22.0.0"),
+            venv("/openstack/venvs/keystone-26.0.0", "26.0.0"),
+        ],
+    )
+    facts = write(document, tmp_path / "host-ctl1.json")
+    out = tmp_path / "out"
+    judged = run_patchcheck(
+        "judge", "--facts", facts, "--verdicts", out / "verdicts.json", "--reference-date", "2026-11-25"
+    )
+    assert judged.returncode == 1, judged.stderr
+    reported = run_patchcheck(
+        "report", "--verdicts", out / "verdicts.json", "--subject", "mycloud", "--out-dir", out
+    )
+    assert reported.returncode == 1, reported.stderr
+    page = (out / "summary.html").as_uri()
+    browser = chromium()
+    profile = tmp_path / "profile"
+    shot = tmp_path / "summary.png"
+    common = [browser, *FLAGS, f"--user-data-dir={profile}"]
+    subprocess.run(
+        [*common, f"--screenshot={shot}", "--window-size=1400,2000", page],
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+    dom = subprocess.run(
+        [*common, "--dump-dom", page], capture_output=True, text=True, timeout=180, check=False
+    ).stdout
+    assert "openstack-ansible /openstack/venvs/keystone-22.0.0" in dom  # which install
+    assert "openstack-ansible /openstack/venvs/keystone-26.0.0" in dom
+    assert "Zed" in dom and "unmaintained" in dom  # the series behind the FAIL
+    assert "update to keystone" in dom or "has no release with the fix" in dom  # what to do
+    if os.environ.get("PATCHCHECK_UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(shot, REPO / "docs" / "summary.png")
