@@ -411,6 +411,37 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     return ExitCode.PASS
 
 
+def cmd_index_update(args: argparse.Namespace) -> int:
+    """Fetch the upstream advisory data, rebuild the index in the cache and switch to it."""
+    from importlib import resources
+
+    from patchcheck.knowledge.update import UpdateFailed, age, default_cache, provenance_of, update
+
+    cache: Path = args.cache or default_cache()
+    urls = {"ossa": args.ossa_url, "security-doc": args.security_doc_url, "releases": args.releases_url}
+    cvss = args.cvss or Path(str(resources.files("patchcheck").joinpath("data", "openstack-cvss.csv")))
+    now = dt.datetime.now(dt.UTC)
+    try:
+        result = update(cache, {k: v for k, v in urls.items() if v}, cvss, now)
+    except UpdateFailed as exc:
+        previous = provenance_of(cache / "current") if (cache / "current").exists() else {"kind": "shipped"}
+        old = age(previous, now)
+        kept = (
+            f"the index fetched {previous.get('fetched_at')} ({old.days} days old) stays in force"
+            if old is not None
+            else "the index shipped with patchcheck stays in force"
+        )
+        print(f"index update: error: {exc}; {kept}", file=sys.stderr)
+        return ExitCode.NOT_UPDATED
+    for message in result.messages:
+        print(f"index update: {message}", file=sys.stderr)
+    sources = result.provenance.get("sources", {})
+    for name, source in sources.items():
+        print(f"{name}: {source['commit'][:12]} ({source['commit_date']}) from {source['url']}")
+    print(f"index in force: {cache / 'current'} -> {result.index.name}")
+    return ExitCode.PASS
+
+
 def cmd_index_audit(args: argparse.Namespace) -> int:
     """Check the advisories' ranges against the released sdists; 1 if a disagreement is unreviewed."""
     from patchcheck.knowledge.audit_report import markdown, proposed_overlay, run_audit
@@ -580,6 +611,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     build.set_defaults(func=cmd_index_build)
+    fresh = index_commands.add_parser(
+        "update",
+        help="fetch openstack/ossa, security-doc and releases with git and switch to a rebuilt index",
+    )
+    fresh.add_argument("--cache", type=Path, help="where sources and indexes live (default: XDG cache)")
+    fresh.add_argument("--ossa-url", help="git URL of openstack/ossa (default: opendev.org)")
+    fresh.add_argument("--security-doc-url", help="git URL of openstack/security-doc")
+    fresh.add_argument("--releases-url", help="git URL of openstack/releases")
+    fresh.add_argument("--cvss", type=Path, help="CVSS table (default: the one shipped with patchcheck)")
+    fresh.set_defaults(func=cmd_index_update)
     audit = index_commands.add_parser(
         "audit", help="check the advisories' ranges against the released sdists on PyPI (maintenance)"
     )

@@ -29,6 +29,8 @@ class ExitCode(IntEnum):
     """A report is spooled but the monitor has not confirmed it yet; it will be retried."""
     REFUSED = 6
     """The monitor refused a report for good (4xx: credentials, key, format); it was moved aside."""
+    NOT_UPDATED = 7
+    """``index update`` could not fetch or build; the previous advisory knowledge stays in force."""
     INTERNAL = 70
     """A bug in patchcheck; the message asks for a report."""
 

@@ -251,7 +251,7 @@ def dict_of_stanza(stanza: str) -> dict[str, str]:
 
 
 #: What a changelog may name as a fix: CVE ids and OpenStack's own advisory and note ids.
-FIX_REFERENCE = re.compile(r"CVE-\d{4}-\d{4,}|OSSA-\d{4}-\d{3}|OSSN-\d{4}")
+FIX_REFERENCE = re.compile(r"CVE-\d{4}-\d{4,}(?!\d)|OSSA-\d{4}-\d{3}(?![\d-])|OSSN-\d{4}(?![\d-])")
 #: Debian's entry header ``pkg (version) dist; urgency``; RPM's ``* Day Mon DD YYYY Name <mail> - version``.
 DEBIAN_ENTRY = re.compile(r"^[a-z0-9][a-z0-9+.-]* \(([^)\s]+)\)")
 RPM_ENTRY = re.compile(r"^\* .*? - ((?:\d+:)?[^\s]+)\s*$")

@@ -265,7 +265,31 @@ def judge_host_advisories(
                 {"host": facts.host, "components": products},
             )
         )
-    return findings + partial_evidence(TESTCASE, facts)
+    return findings + knowledge_behind(facts, index) + partial_evidence(TESTCASE, facts)
+
+
+def knowledge_behind(facts: HostFacts, index: AdvisoryIndex) -> list[Finding]:
+    """An ABORT per advisory id a package changelog names that the index does not know.
+
+    The host itself proves the knowledge is behind: judging it with that knowledge could pass
+    an advisory nobody here has heard of. The fix is ``patchcheck index update``.
+    """
+    unknown: dict[str, tuple[str, str]] = {}
+    for component in facts.components:
+        for reference, package, version, _line in component.changelog_refs or ():
+            if reference.startswith(("OSSA-", "OSSN-")) and reference not in index.by_id:
+                unknown.setdefault(reference, (package, version))
+    return [
+        Finding(
+            TESTCASE,
+            f"{facts.host} {reference} (unknown to the index)",
+            Result.ABORT,
+            f"{facts.host}: {package} {version} names {reference} in its changelog, which this advisory "
+            f"knowledge does not know: it is behind; run `patchcheck index update` and judge again",
+            {"host": facts.host, "unknown_advisory": reference, "package": package, "version": version},
+        )
+        for reference, (package, version) in sorted(unknown.items())
+    ]
 
 
 def has_config_rules(advisory: Advisory, product: str) -> bool:

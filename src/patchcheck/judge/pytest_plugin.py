@@ -27,6 +27,7 @@ from patchcheck.judge.declarations import Declarations, load_declarations
 from patchcheck.judge.handoff import Handoff
 from patchcheck.judge.verdict import AbortCheck, Finding, FindingGroup, Result, combine
 from patchcheck.judge.verdicts import Item, Verdicts, VerdictsWriter
+from patchcheck.knowledge.update import knowledge_summary
 from patchcheck.scope import Scope, known_testcase_ids, load_scope
 
 MARKER = "scs_testcase"
@@ -315,6 +316,7 @@ class VerdictRecorder:
             else list(sys.argv),
             tests=self.config.getoption("--tests"),
             scope={"uuid": scope.uuid, "name": scope.name, "url": scope.url, "file": scope.origin},
+            knowledge=knowledge_summary(),
             declarations=[
                 d.to_json(reference_date(self.config)) for d in self.config.stash[DECLARATIONS].entries
             ],

@@ -74,6 +74,8 @@ class Verdicts:
     """Per host, the components found (product, version, source): what the SBOM lists."""
     scope: dict[str, Any] | None = None
     """The SCS scope judged against: ``uuid``, ``name``, ``url`` and ``file`` (shipped name or path)."""
+    knowledge: dict[str, Any] | None = None
+    """The advisory knowledge judged with: shipped or updated, its sources' commits, when fetched."""
 
     @property
     def overall(self) -> Result:
@@ -90,6 +92,7 @@ class Verdicts:
             "command": self.command,
             "tests": self.tests,
             "scope": self.scope,
+            "knowledge": self.knowledge,
             "declarations": self.declarations,
             "inventory": self.inventory,
             "facts": self.facts,
@@ -210,6 +213,7 @@ def load_verdicts(path: Path) -> Verdicts:
             declarations=document.get("declarations", []),
             inventory=document.get("inventory", []),
             scope=document.get("scope"),
+            knowledge=document.get("knowledge"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(path, "$", f"malformed verdicts file: {exc!r}") from None

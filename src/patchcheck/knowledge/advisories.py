@@ -212,7 +212,11 @@ def advisory_from_json(entry: dict[str, Any]) -> Advisory:
 
 @cache
 def shipped_index() -> AdvisoryIndex:
-    data = resources.files("patchcheck").joinpath("data")
+    """The advisory index in force: an updated one (``patchcheck index update``), else the shipped one."""
+    from patchcheck.knowledge.update import knowledge_dir
+
+    folder = knowledge_dir()
+    data = folder if folder is not None else resources.files("patchcheck").joinpath("data")
     document = json.loads(data.joinpath("advisories.json").read_text(encoding="utf-8"))
     releases = json.loads(data.joinpath("releases.json").read_text(encoding="utf-8"))
     return AdvisoryIndex(

@@ -164,5 +164,9 @@ def series_from_json(entries: list[dict[str, Any]]) -> SeriesTable:
 @cache
 def shipped_series() -> SeriesTable:
     """The series table shipped with patchcheck (built by ``patchcheck index build``)."""
-    document = json.loads(resources.files("patchcheck").joinpath("data", "series.json").read_text())
+    from patchcheck.knowledge.update import knowledge_dir
+
+    folder = knowledge_dir()
+    data = folder if folder is not None else resources.files("patchcheck").joinpath("data")
+    document = json.loads(data.joinpath("series.json").read_text())
     return series_from_json(document["series"])

@@ -23,6 +23,7 @@ import yaml
 from patchcheck.files import atomic_writer
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Verdicts
+from patchcheck.knowledge.update import describe
 from patchcheck.report.line_protocol import log_lines, result_lines
 from patchcheck.scope import Scope
 
@@ -109,8 +110,10 @@ def build_report(
     stale = staleness_lines(scope, checked_at, now)
     if not gathered_at(verdicts):
         stale.insert(0, "WARNING: no facts file says when it was gathered: checked_at is the report's time")
-    run["stderr"] = stale + run["stderr"]
+    knowledge = [f"INFO: {describe(verdicts.knowledge)}"] if verdicts.knowledge else []
+    run["stderr"] = knowledge + stale + run["stderr"]
     run["warning"] += len(stale)
+    run["info"] += len(knowledge)
     return {
         "spec": {"uuid": scope.uuid, "name": scope.name, "url": scope.url},
         "checked_at": checked_at,

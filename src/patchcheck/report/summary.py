@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from patchcheck.judge.verdicts import Verdicts
+from patchcheck.knowledge.update import describe
 
 OPEN = ("overdue", "affected, within deadline", "unknown")
 ADVISORIES = "scs-0124-ossa-patched"
@@ -126,6 +127,7 @@ def markdown(verdicts: Verdicts, subject: str, previous: Verdicts | None = None)
         f"Reference date {verdicts.reference_date}, judged {verdicts.judged_at} by patchcheck "
         f"{verdicts.patchcheck_version}.",
         "",
+        *([f"Judged with {describe(verdicts.knowledge)}.", ""] if verdicts.knowledge else []),
         "| testcase | result |",
         "|---|---|",
     ]
@@ -192,7 +194,9 @@ def html_page(verdicts: Verdicts, subject: str, previous: Verdicts | None = None
         f"<!doctype html><html lang=en><meta charset=utf-8><title>scs-0124 {e(subject)}</title>",
         f"<style>{STYLE}</style><h1>scs-0124 summary: {e(subject)}</h1>",
         f"<p>Reference date {e(verdicts.reference_date)}, judged {e(verdicts.judged_at)} by patchcheck "
-        f"{e(verdicts.patchcheck_version)}.</p><table><tr><th>testcase<th>result",
+        f"{e(verdicts.patchcheck_version)}.</p>",
+        f"<p>Judged with {e(describe(verdicts.knowledge))}.</p>" if verdicts.knowledge else "",
+        "<table><tr><th>testcase<th>result",
     ]
     parts += [f"<tr><td>{e(t.id)}<td class={t.result.value}>{t.result.value}" for t in verdicts.testcases]
     opened = open_rows(rows)

@@ -1,0 +1,226 @@
+"""``patchcheck index update``: advisory knowledge fetched from upstream, rebuilt, switched atomically.
+
+The shipped index ages from the day it was built; a 3-hour deadline needs knowledge of the
+last hours. This fetches openstack/ossa, openstack/security-doc and openstack/releases with
+git (shallow clones, then shallow fetches), rebuilds the index with the same build as
+``index build`` into a new folder of the cache, and switches ``<cache>/current`` to it with
+one rename: a judge reading the knowledge sees the old index or the new one, never half of
+one. A fetch or build that fails keeps the previous index and says how old it is. With
+nothing new upstream, nothing is rebuilt.
+
+Where the judge finds the knowledge: ``PATCHCHECK_KNOWLEDGE_DIR`` (an index folder), else the
+cache's ``current`` (``PATCHCHECK_KNOWLEDGE_CACHE``, default ``$XDG_CACHE_HOME/patchcheck/knowledge``),
+else the index shipped inside the package. ``PATCHCHECK_KNOWLEDGE_DIR=shipped`` forces the latter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from patchcheck import __version__
+from patchcheck.knowledge.build import OVERLAY, Sources, build_index, sha256
+
+#: name -> (default URL, the folders of it the build reads)
+UPSTREAM = {
+    "ossa": ("https://opendev.org/openstack/ossa", ("ossa",)),
+    "security-doc": ("https://opendev.org/openstack/security-doc", ("security-notes",)),
+    "releases": ("https://opendev.org/openstack/releases", ("deliverables", "data")),
+}
+GIT_TIMEOUT_S = 600
+PROVENANCE = "knowledge.json"
+
+
+class UpdateFailed(RuntimeError):
+    """A fetch or the build failed; the previous index stays in force."""
+
+
+@dataclass
+class Update:
+    changed: bool
+    index: Path
+    provenance: dict[str, Any]
+    messages: list[str] = field(default_factory=list)
+
+
+def default_cache() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return Path(os.environ.get("PATCHCHECK_KNOWLEDGE_CACHE") or base / "patchcheck" / "knowledge")
+
+
+def knowledge_dir() -> Path | None:
+    """The index folder the judge reads, or None for the one shipped in the package."""
+    explicit = os.environ.get("PATCHCHECK_KNOWLEDGE_DIR")
+    if explicit:
+        return None if explicit == "shipped" else Path(explicit)
+    current = default_cache() / "current"
+    return current if (current / "advisories.json").is_file() else None
+
+
+def provenance_of(folder: Path | None) -> dict[str, Any]:
+    """What the knowledge in use was built from, and when its sources were last fetched."""
+    if folder is not None and (folder / PROVENANCE).is_file():
+        return json.loads((folder / PROVENANCE).read_text(encoding="utf-8"))
+    data = resources.files("patchcheck").joinpath("data")
+    document = json.loads(data.joinpath("advisories.json").read_text(encoding="utf-8"))
+    return {"kind": "shipped", "patchcheck": __version__, "attribution": document.get("attribution", {})}
+
+
+def git(*args: str, cwd: Path | None = None) -> str:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    done = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=GIT_TIMEOUT_S,
+        check=False,
+        env=env,
+    )
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise UpdateFailed(f"git {args[0]}: {lines[-1] if lines else f'exit {done.returncode}'}")
+    return done.stdout.strip()
+
+
+def fetch(name: str, url: str, sources: Path) -> tuple[str, str, bool]:
+    """(commit, commit date, whether it moved) of a shallow checkout of ``url`` in ``sources/name``."""
+    checkout = sources / name
+    if not (checkout / ".git").is_dir():
+        shutil.rmtree(checkout, ignore_errors=True)
+        git("clone", "--quiet", "--depth", "1", url, str(checkout))
+        before = None
+    else:
+        before = git("rev-parse", "HEAD", cwd=checkout)
+        git("remote", "set-url", "origin", url, cwd=checkout)
+        git("fetch", "--quiet", "--depth", "1", "origin", "HEAD", cwd=checkout)
+        git("reset", "--quiet", "--hard", "FETCH_HEAD", cwd=checkout)
+    commit = git("rev-parse", "HEAD", cwd=checkout)
+    date = git("log", "-1", "--format=%cI", cwd=checkout)
+    return commit, date, commit != before
+
+
+def update(
+    cache: Path, urls: dict[str, str], cvss: Path, now: dt.datetime, overlay: Path = OVERLAY
+) -> Update:
+    """Fetch, and rebuild when anything moved; raises ``UpdateFailed`` and keeps the old index."""
+    sources = cache / "sources"
+    sources.mkdir(parents=True, exist_ok=True)
+    fetched: dict[str, dict[str, str]] = {}
+    moved = False
+    for name in UPSTREAM:
+        url = urls.get(name) or UPSTREAM[name][0]
+        try:
+            commit, date, changed = fetch(name, url, sources)
+        except (UpdateFailed, subprocess.TimeoutExpired) as exc:
+            raise UpdateFailed(f"{name} ({without_credentials(url)}): {exc}") from None
+        fetched[name] = {"url": without_credentials(url), "commit": commit, "commit_date": date}
+        moved |= changed
+    current = cache / "current"
+    overlay_sha = sha256(overlay)
+    previous = provenance_of(current) if (current / PROVENANCE).is_file() else None
+    if previous and not moved and previous.get("overlay_sha256") == overlay_sha:
+        previous["fetched_at"] = now.isoformat(timespec="seconds")
+        (current / PROVENANCE).write_text(json.dumps(previous, indent=1) + "\n", encoding="utf-8")
+        return Update(False, current.resolve(), previous, ["nothing new upstream; the index stays"])
+    notes_as_of = dt.datetime.fromisoformat(fetched["security-doc"]["commit_date"]).date()
+    target = Path(tempfile.mkdtemp(prefix="index-", dir=cache))
+    report = build_index(
+        Sources(
+            releases=sources / "releases",
+            ossa=sources / "ossa" / "ossa",
+            notes=sources / "security-doc" / "security-notes",
+            cvss=cvss,
+            notes_as_of=notes_as_of,
+        ),
+        target,
+        overlay,
+    )
+    if report.problems:
+        shutil.rmtree(target, ignore_errors=True)
+        raise UpdateFailed(f"the build found {len(report.problems)} problem(s): {report.problems[0]}")
+    provenance = {
+        "kind": "updated",
+        "sources": fetched,
+        "fetched_at": now.isoformat(timespec="seconds"),
+        "built_at": now.isoformat(timespec="seconds"),
+        "overlay_sha256": overlay_sha,
+        "patchcheck": __version__,
+        "counts": dict(report.counts),
+    }
+    (target / PROVENANCE).write_text(json.dumps(provenance, indent=1) + "\n", encoding="utf-8")
+    switch(current, target)
+    prune(cache, keep=target)
+    built_from = ", ".join(f"{name} {value['commit'][:10]}" for name, value in fetched.items())
+    return Update(True, target, provenance, [f"index rebuilt from {built_from}"])
+
+
+def switch(current: Path, target: Path) -> None:
+    """Point ``current`` at ``target`` with one rename: readers see the old index or the new one."""
+    link = current.with_name(f".current-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    link.symlink_to(target.name)
+    link.replace(current)
+
+
+def prune(cache: Path, keep: Path) -> None:
+    """Older index folders go; the one in force and the newest previous one stay."""
+    folders = sorted(
+        (p for p in cache.glob("index-*") if p.is_dir() and p != keep), key=lambda p: p.stat().st_mtime
+    )
+    for old in folders[:-1]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def without_credentials(url: str) -> str:
+    from patchcheck.deliver.monitor import without_userinfo
+
+    return without_userinfo(url)
+
+
+def age(provenance: dict[str, Any], now: dt.datetime) -> dt.timedelta | None:
+    """How old the knowledge is: since the last successful fetch (None for the shipped index)."""
+    fetched = provenance.get("fetched_at")
+    if not fetched:
+        return None
+    return now - dt.datetime.fromisoformat(fetched)
+
+
+def knowledge_summary() -> dict[str, Any]:
+    """The knowledge in force, in a few fields, for every output that judges with it."""
+    provenance = provenance_of(knowledge_dir())
+    if provenance.get("kind") == "updated":
+        return {
+            "kind": "updated",
+            "fetched_at": provenance.get("fetched_at"),
+            "sources": {
+                name: f"{source['commit'][:12]} {source['commit_date']}"
+                for name, source in provenance.get("sources", {}).items()
+            },
+        }
+    attribution = provenance.get("attribution", {})
+    return {
+        "kind": "shipped",
+        "patchcheck": provenance.get("patchcheck"),
+        "sources": {
+            name: f"sha256 {str(entry.get('input_sha256', ''))[:12]}"
+            for name, entry in attribution.items()
+            if isinstance(entry, dict) and entry.get("input_sha256")
+        },
+    }
+
+
+def describe(summary: dict[str, Any]) -> str:
+    """One line naming the knowledge a run judged with."""
+    sources = ", ".join(f"{name} {value}" for name, value in summary.get("sources", {}).items())
+    if summary.get("kind") == "updated":
+        return f"advisory knowledge fetched {summary.get('fetched_at')} ({sources})"
+    return f"advisory knowledge shipped with patchcheck {summary.get('patchcheck')} ({sources})"

@@ -1,0 +1,226 @@
+"""``patchcheck index update`` from real git repositories built from the upstream snapshots.
+
+Three bare repositories (openstack/ossa, security-doc, releases) are made from ``../shared/data``
+and served as ``file://`` URLs: a first update, a second with nothing new, a new advisory that
+affects a deployed version (judged again from unchanged facts), a fetch that fails (the old index
+stays), and a host whose changelog names an advisory the knowledge does not know.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import host_facts_document, patchcheck_argv, shared_data, write
+
+NEW_ADVISORY = """date: 2026-11-20
+id: OSSA-2026-099
+title: A test advisory that affects nova 29.0.1
+affected-products:
+  - product: Nova
+    version: '<29.9.0'
+vulnerabilities:
+  - cve-id: CVE-2026-99999
+"""
+
+
+def git(*args: str, cwd: Path) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.net",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.net",
+    }
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env, timeout=300)
+
+
+def repository(root: Path, name: str, files: dict[str, Path]) -> tuple[Path, Path]:
+    """A work tree with ``files`` (target folder -> source) committed, and its bare clone (the URL)."""
+    work = root / f"{name}-work"
+    work.mkdir()
+    git("init", "--quiet", "--initial-branch=master", cwd=work)
+    for target, source in files.items():
+        destination = work / target
+        if source.is_dir():
+            shutil.copytree(source, destination)
+        else:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
+    git("add", "-A", cwd=work)
+    git("commit", "--quiet", "-m", "snapshot", cwd=work)
+    bare = root / f"{name}.git"
+    git("clone", "--quiet", "--bare", str(work), str(bare), cwd=root)
+    return work, bare
+
+
+@pytest.fixture(scope="module")
+def upstream(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    data = shared_data()
+    root = tmp_path_factory.mktemp("upstream")
+    return {
+        "ossa": repository(root, "ossa", {"ossa": data / "ossa" / "ossa"}),
+        "security-doc": repository(root, "security-doc", {"security-notes": data / "security-notes"}),
+        "releases": repository(
+            root,
+            "releases",
+            {
+                "deliverables": data / "releases" / "deliverables",
+                "data/series_status.yaml": data / "releases" / "data" / "series_status.yaml",
+            },
+        ),
+    }
+
+
+def patchcheck(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        patchcheck_argv(*args),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def update(
+    cache: Path, upstream: dict[str, tuple[Path, Path]], **urls: str
+) -> subprocess.CompletedProcess[str]:
+    chosen = {
+        name: urls.get(name.replace("-", "_"), bare.as_uri()) for name, (_work, bare) in upstream.items()
+    }
+    return patchcheck(
+        "index",
+        "update",
+        "--cache",
+        cache,
+        "--ossa-url",
+        chosen["ossa"],
+        "--security-doc-url",
+        chosen["security-doc"],
+        "--releases-url",
+        chosen["releases"],
+    )
+
+
+def judge(facts: Path, out: Path, knowledge: Path) -> dict:
+    done = patchcheck(
+        "judge",
+        "--facts",
+        facts,
+        "--verdicts",
+        out / "verdicts.json",
+        "--reference-date",
+        "2026-11-25",
+        env={"PATCHCHECK_KNOWLEDGE_DIR": str(knowledge)},
+    )
+    assert done.returncode in (0, 1, 3), done.stderr
+    return json.loads((out / "verdicts.json").read_text())
+
+
+def advisories_of(verdicts: dict) -> dict[str, dict]:
+    testcase = next(t for t in verdicts["testcases"] if t["id"] == "scs-0124-ossa-patched")
+    return {item["subject"]: item for item in testcase["items"]}
+
+
+def test_update_rejudge_and_failure(upstream: dict[str, tuple[Path, Path]], tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = update(cache, upstream)
+    assert first.returncode == 0, first.stderr
+    provenance = json.loads((cache / "current" / "knowledge.json").read_text())
+    assert provenance["kind"] == "updated" and set(provenance["sources"]) == {
+        "ossa",
+        "security-doc",
+        "releases",
+    }
+    assert all(len(source["commit"]) == 40 for source in provenance["sources"].values())
+
+    start = time.monotonic()
+    again = update(cache, upstream)
+    assert again.returncode == 0 and "nothing new upstream" in again.stderr
+    assert time.monotonic() - start < 60
+
+    # a deployed nova 29.0.1, gathered once
+    facts = write(
+        host_facts_document(
+            "cmp1",
+            python=[
+                {
+                    "kind": "venv",
+                    "path": "/opt/nova",
+                    "service": "nova",
+                    "distributions": [
+                        {"name": "nova", "product": "nova", "version": "29.0.1", "git_sha": None}
+                    ],
+                }
+            ],
+        ),
+        tmp_path / "host-cmp1.json",
+    )
+    before = advisories_of(judge(facts, tmp_path / "before", cache / "current"))
+    assert not any("OSSA-2026-099" in subject for subject in before)
+
+    work = upstream["ossa"][0]
+    (work / "ossa" / "OSSA-2026-099.yaml").write_text(NEW_ADVISORY)
+    git("add", "-A", cwd=work)
+    git("commit", "--quiet", "-m", "OSSA-2026-099", cwd=work)
+    git("push", "--quiet", str(upstream["ossa"][1]), "HEAD:master", cwd=work)
+    newer = update(cache, upstream)
+    assert newer.returncode == 0, newer.stderr
+    verdicts = judge(facts, tmp_path / "after", cache / "current")  # the same facts, judged again
+    after = advisories_of(verdicts)
+    new = after["cmp1 nova 29.0.1 OSSA-2026-099"]
+    assert new["evidence"]["deadline"].startswith("2026-11-2")  # the new advisory's own clock
+    assert verdicts["knowledge"]["kind"] == "updated"
+    assert verdicts["knowledge"]["sources"]["ossa"].startswith(
+        json.loads((cache / "current" / "knowledge.json").read_text())["sources"]["ossa"]["commit"][:12]
+    )
+
+    index_before = (cache / "current").resolve()
+    failed = update(cache, upstream, ossa=(tmp_path / "no-such-repository.git").as_uri())
+    assert failed.returncode == 7
+    assert "stays in force" in failed.stderr and "days old" in failed.stderr
+    assert (cache / "current").resolve() == index_before
+
+
+def test_a_changelog_naming_an_unknown_advisory_aborts_that_host(tmp_path: Path) -> None:
+    document = host_facts_document(
+        "swift1",
+        packages=[
+            {
+                "manager": "dpkg",
+                "name": "python3-swift",
+                "source": "swift",
+                "product": "swift",
+                "version": "2.30.1-0+deb12u2",
+                "architecture": "all",
+                "changelog_cves": [],
+                "changelog_refs": {
+                    "OSSA-2026-030": {"version": "2.30.1-0+deb12u2", "line": "* OSSA-2026-030: fix"}
+                },
+            }
+        ],
+    )
+    facts = write(document, tmp_path / "host-swift1.json")
+    done = patchcheck(
+        "judge",
+        "--facts",
+        facts,
+        "--verdicts",
+        tmp_path / "v.json",
+        "--reference-date",
+        "2026-11-25",
+        env={"PATCHCHECK_KNOWLEDGE_DIR": "shipped"},
+    )
+    assert done.returncode in (1, 3), done.stderr
+    items = advisories_of(json.loads((tmp_path / "v.json").read_text()))
+    behind = items["swift1 OSSA-2026-030 (unknown to the index)"]
+    assert behind["result"] == "ABORT"
+    assert "python3-swift 2.30.1-0+deb12u2 names OSSA-2026-030" in behind["message"]
+    assert "patchcheck index update" in behind["message"]
