@@ -100,6 +100,7 @@ def run_judge(args: argparse.Namespace) -> int:
         pytest_args += ["--tests", args.tests]
     if args.declarations:
         pytest_args += ["--declarations", str(args.declarations)]
+    pytest_args += ["--max-knowledge-age", str(args.max_knowledge_age)]
     # Tools of the same venv (ansible-inventory for testinfra's ansible:// hosts) come first on PATH.
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     if args.verdicts.exists():  # keep the last run for "what changed"; never report it as this run
@@ -389,6 +390,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
         notes=args.notes or shared.notes,
         cvss=args.cvss or shared.cvss,
         notes_as_of=args.notes_as_of,
+        built_at=args.built_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
     target: Path = args.out or DATA_DIR
     with tempfile.TemporaryDirectory() as scratch:
@@ -524,6 +526,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     judge.add_argument("--declarations", type=Path, help="operator declarations (YAML; see README)")
     judge.add_argument(
+        "--max-knowledge-age",
+        type=float,
+        default=float(os.environ.get("PATCHCHECK_MAX_KNOWLEDGE_AGE", "2")),
+        help="days the advisory knowledge may be old before it cannot prove scs-0124-ossa-patched "
+        "(default 2, or $PATCHCHECK_MAX_KNOWLEDGE_AGE)",
+    )
+    judge.add_argument(
         "--hosts",
         help="also look at these hosts live with testinfra (its host specs, "
         "e.g. ansible://all?ansible_inventory=hosts.yaml)",
@@ -608,6 +617,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--notes-as-of",
         type=parse_day,
         help="day the notes were taken: notes carry no date, so this bounds their disclosure",
+    )
+    build.add_argument(
+        "--built-at",
+        help="the build's time, ISO 8601 (default: now); the shipped knowledge ages from it",
     )
     build.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     build.set_defaults(func=cmd_index_build)

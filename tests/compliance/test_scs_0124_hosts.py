@@ -23,6 +23,7 @@ from patchcheck.judge.pytest_plugin import (
 from patchcheck.judge.verdict import FindingGroup
 from patchcheck.knowledge.advisories import shipped_index
 from patchcheck.knowledge.series import shipped_series
+from patchcheck.knowledge.update import stale_reason
 
 
 def hosts(config: pytest.Config) -> list[HostFacts]:
@@ -38,10 +39,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         moment = reference_moment(config)
         judge = ossa_patched.judge_host_advisories
         shared = ossa_patched.SharedVerdicts()  # hosts that run the same component share its verdicts
+        stale = stale_reason(moment, config.getoption("--max-knowledge-age"))
         parametrize_groups(
             metafunc,
             "advisory_findings",
-            [(f.host, partial(judge, f, index, moment, unscored, shared)) for f in hosts(config)],
+            [(f.host, partial(judge, f, index, moment, unscored, shared, stale)) for f in hosts(config)],
         )
     elif "host_release_findings" in metafunc.fixturenames:
         day = reference_date(config)

@@ -224,3 +224,46 @@ def test_a_changelog_naming_an_unknown_advisory_aborts_that_host(tmp_path: Path)
     assert behind["result"] == "ABORT"
     assert "python3-swift 2.30.1-0+deb12u2 names OSSA-2026-030" in behind["message"]
     assert "patchcheck index update" in behind["message"]
+
+
+@pytest.mark.parametrize(("day", "stale"), [("2026-11-26", False), ("2026-12-10", True)])
+def test_knowledge_older_than_the_limit_cannot_prove_compliance(
+    day: str, stale: bool, tmp_path: Path
+) -> None:
+    """The shipped index ages from its build (2026-11-25): two days later it cannot prove a host patched."""
+    facts = write(
+        host_facts_document(
+            "cmp1",
+            python=[
+                {
+                    "kind": "venv",
+                    "path": "/opt/nova",
+                    "service": "nova",
+                    "distributions": [
+                        {"name": "nova", "product": "nova", "version": "34.0.0", "git_sha": None}
+                    ],
+                }
+            ],
+        ),
+        tmp_path / "host-cmp1.json",
+    )
+    done = patchcheck(
+        "judge",
+        "--facts",
+        facts,
+        "--verdicts",
+        tmp_path / "v.json",
+        "--reference-date",
+        day,
+        "--max-knowledge-age",
+        "2",
+        env={"PATCHCHECK_KNOWLEDGE_DIR": "shipped"},
+    )
+    items = advisories_of(json.loads((tmp_path / "v.json").read_text()))
+    too_old = items.get("cmp1 (advisory knowledge too old)")
+    if stale:
+        assert too_old is not None and too_old["result"] == "ABORT"
+        assert "run `patchcheck index update`" in too_old["message"] and "limit 2 days" in too_old["message"]
+        assert done.returncode == 3
+    else:
+        assert too_old is None

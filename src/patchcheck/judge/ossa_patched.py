@@ -216,7 +216,10 @@ def judge_host_advisories(
     now: dt.datetime,
     unscored: str = DEFAULT_UNSCORED_BAND,
     shared: SharedVerdicts | None = None,
+    stale: str | None = None,
 ) -> list[Finding]:
+    """Every applicable advisory of every component of the host; ``stale``: why the knowledge
+    cannot prove anything today (then the host's testcase cannot PASS)."""
     if not facts.reachable:
         return [
             Finding(
@@ -265,7 +268,20 @@ def judge_host_advisories(
                 {"host": facts.host, "components": products},
             )
         )
-    return findings + knowledge_behind(facts, index) + partial_evidence(TESTCASE, facts)
+    too_old = (
+        [
+            Finding(
+                TESTCASE,
+                f"{host} (advisory knowledge too old)",
+                Result.ABORT,
+                f"{host}: {stale}",
+                {"host": host},
+            )
+        ]
+        if stale
+        else []
+    )
+    return findings + knowledge_behind(facts, index) + too_old + partial_evidence(TESTCASE, facts)
 
 
 def knowledge_behind(facts: HostFacts, index: AdvisoryIndex) -> list[Finding]:

@@ -49,6 +49,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--tests", default=None, help="regular expression: report only the testcases it matches")
     group.addoption("--unscored-severity", default="high", help="band for advisories without a CVSS score")
     group.addoption("--declarations", type=Path, default=None, help="operator declarations file")
+    group.addoption("--max-knowledge-age", type=float, default=2.0, help="days before knowledge is stale")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -63,6 +63,8 @@ class Sources:
     cvss: Path
     notes_as_of: dt.date | None = None
     """The day the notes snapshot was taken: every note was published by then."""
+    built_at: str | None = None
+    """When this index is built (ISO time): the shipped index's knowledge ages from then."""
 
     @classmethod
     def from_shared(cls, data: Path, notes_as_of: dt.date | None = None) -> Sources:
@@ -339,6 +341,7 @@ def build_advisories(sources: Sources, out_dir: Path, report: BuildReport, overl
     write_json(
         out_dir / "advisories.json",
         {
+            "built_at": sources.built_at,
             "attribution": {
                 "ossa": {
                     "source": "openstack/ossa",

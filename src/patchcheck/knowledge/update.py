@@ -71,7 +71,12 @@ def provenance_of(folder: Path | None) -> dict[str, Any]:
         return json.loads((folder / PROVENANCE).read_text(encoding="utf-8"))
     data = resources.files("patchcheck").joinpath("data")
     document = json.loads(data.joinpath("advisories.json").read_text(encoding="utf-8"))
-    return {"kind": "shipped", "patchcheck": __version__, "attribution": document.get("attribution", {})}
+    return {
+        "kind": "shipped",
+        "patchcheck": __version__,
+        "built_at": document.get("built_at"),
+        "attribution": document.get("attribution", {}),
+    }
 
 
 def git(*args: str, cwd: Path | None = None) -> str:
@@ -140,6 +145,7 @@ def update(
             notes=sources / "security-doc" / "security-notes",
             cvss=cvss,
             notes_as_of=notes_as_of,
+            built_at=now.isoformat(timespec="seconds"),
         ),
         target,
         overlay,
@@ -186,12 +192,38 @@ def without_credentials(url: str) -> str:
     return without_userinfo(url)
 
 
-def age(provenance: dict[str, Any], now: dt.datetime) -> dt.timedelta | None:
-    """How old the knowledge is: since the last successful fetch (None for the shipped index)."""
-    fetched = provenance.get("fetched_at")
-    if not fetched:
+def as_of(provenance: dict[str, Any]) -> dt.datetime | None:
+    """Since when the knowledge ages: the last successful fetch, or the shipped index's build."""
+    moment = provenance.get("fetched_at") or provenance.get("built_at")
+    if not moment:
         return None
-    return now - dt.datetime.fromisoformat(fetched)
+    parsed = dt.datetime.fromisoformat(str(moment).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def age(provenance: dict[str, Any], now: dt.datetime) -> dt.timedelta | None:
+    """How old the knowledge is at ``now`` (None when nothing says)."""
+    moment = as_of(provenance)
+    return None if moment is None else now - moment
+
+
+def stale_reason(now: dt.datetime, max_age_days: float) -> str | None:
+    """Why the knowledge in force cannot prove compliance at ``now``, or None when it is fresh enough."""
+    provenance = provenance_of(knowledge_dir())
+    moment = as_of(provenance)
+    if moment is None:
+        return (
+            "the advisory knowledge does not say when it was fetched or built; run `patchcheck index update`"
+        )
+    old = now - moment
+    if old.total_seconds() <= max_age_days * 86400:
+        return None
+    what = "fetched" if provenance.get("fetched_at") else "built (shipped with patchcheck)"
+    return (
+        f"the advisory knowledge was {what} {moment.isoformat()}, {old.days} days before the judging moment "
+        f"(limit {max_age_days:g} days): an advisory published since is unknown to it, so it cannot prove "
+        "compliance; run `patchcheck index update` and judge again"
+    )
 
 
 def knowledge_summary() -> dict[str, Any]:
@@ -210,6 +242,7 @@ def knowledge_summary() -> dict[str, Any]:
     return {
         "kind": "shipped",
         "patchcheck": provenance.get("patchcheck"),
+        "built_at": provenance.get("built_at"),
         "sources": {
             name: f"sha256 {str(entry.get('input_sha256', ''))[:12]}"
             for name, entry in attribution.items()
@@ -223,4 +256,7 @@ def describe(summary: dict[str, Any]) -> str:
     sources = ", ".join(f"{name} {value}" for name, value in summary.get("sources", {}).items())
     if summary.get("kind") == "updated":
         return f"advisory knowledge fetched {summary.get('fetched_at')} ({sources})"
-    return f"advisory knowledge shipped with patchcheck {summary.get('patchcheck')} ({sources})"
+    return (
+        f"advisory knowledge shipped with patchcheck {summary.get('patchcheck')}, built "
+        f"{summary.get('built_at')} ({sources})"
+    )
