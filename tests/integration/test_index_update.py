@@ -267,3 +267,56 @@ def test_knowledge_older_than_the_limit_cannot_prove_compliance(
         assert done.returncode == 3
     else:
         assert too_old is None
+
+
+BROKEN_ADVISORY = """date: 2026-11-21
+id: OSSA-2026-098
+title: A new advisory whose range the grammar cannot read
+affected-products:
+  - product: Nova
+    version: '<<29 and then some'
+vulnerabilities:
+  - cve-id: CVE-2026-pending
+"""
+
+
+def test_a_malformed_advisory_or_a_changed_repaired_one_never_blocks_the_update(
+    upstream: dict[str, tuple[Path, Path]], tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    assert update(cache, upstream).returncode == 0
+    work = upstream["ossa"][0]
+    (work / "ossa" / "OSSA-2026-098.yaml").write_text(BROKEN_ADVISORY)
+    with (work / "ossa" / "OSSA-2025-001.yaml").open("a") as handle:  # upstream edits a repaired advisory
+        handle.write("\nerrata: 1\n")
+    git("add", "-A", cwd=work)
+    git("commit", "--quiet", "-m", "a malformed advisory and an errata", cwd=work)
+    git("push", "--quiet", str(upstream["ossa"][1]), "HEAD:master", cwd=work)
+    done = update(cache, upstream)
+    assert done.returncode == 0, done.stderr  # the rest of the knowledge still updates
+    assert "OSSA-2026-098.yaml: Nova" in done.stderr and "indexed as unparsable" in done.stderr
+    assert "OSSA-2025-001: the repair was made for another text" in done.stderr
+    index = json.loads((cache / "current" / "advisories.json").read_text())
+    by_id = {entry["id"]: entry for entry in index["advisories"]}
+    assert by_id["OSSA-2026-098"]["products"][0]["unparsable"]
+    assert by_id["OSSA-2026-098"]["cves"] == []  # a placeholder is not a CVE
+    assert by_id["OSSA-2025-001"]["products"][0]["unparsable"].startswith("its overlay repair needs a review")
+    facts = write(
+        host_facts_document(
+            "cmp1",
+            python=[
+                {
+                    "kind": "venv",
+                    "path": "/opt/nova",
+                    "service": "nova",
+                    "distributions": [
+                        {"name": "nova", "product": "nova", "version": "29.0.1", "git_sha": None}
+                    ],
+                }
+            ],
+        ),
+        tmp_path / "host-cmp1.json",
+    )
+    items = advisories_of(judge(facts, tmp_path / "out", cache / "current"))
+    unknown = items["cmp1 nova 29.0.1 OSSA-2026-098"]
+    assert unknown["result"] == "ABORT" and "cannot be read" in unknown["message"]

@@ -281,7 +281,41 @@ def judge_host_advisories(
         if stale
         else []
     )
-    return findings + knowledge_behind(facts, index) + too_old + partial_evidence(TESTCASE, facts)
+    unreadable = unreadable_advisories(facts, index)
+    return (
+        findings + unreadable + knowledge_behind(facts, index) + too_old + partial_evidence(TESTCASE, facts)
+    )
+
+
+def unreadable_advisories(facts: HostFacts, index: AdvisoryIndex) -> list[Finding]:
+    """An ABORT per component named by an advisory whose range could not be read: exposure unknown."""
+    return [
+        Finding(
+            TESTCASE,
+            f"{facts.host} {component.product} {component.version} {advisory.id}",
+            Result.ABORT,
+            f"{facts.host}: {component.label} and {advisory.id}: the advisory's range for "
+            f"{component.product} cannot be read ({reason}); its exposure is unknown until the overlay "
+            "repairs it",
+            {
+                "host": facts.host,
+                "product": component.product,
+                "version": component.version,
+                "advisory": advisory.id,
+                "url": advisory.url,
+                "status": "unknown",
+                "band": advisory.band(),
+                "deadline": None,
+                "time_left": None,
+                "cves": list(advisory.cves),
+                "evidence": [reason],
+                "source": component.source,
+                "where": component.where,
+            },
+        )
+        for component in facts.components
+        for advisory, reason in index.unparsable.get(product_key(component.product), [])
+    ]
 
 
 def knowledge_behind(facts: HostFacts, index: AdvisoryIndex) -> list[Finding]:

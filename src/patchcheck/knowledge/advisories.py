@@ -65,6 +65,8 @@ class Advisory:
     fix_branches: tuple[str, ...]
     overlay: tuple[str, ...]
     rules: tuple[Rule, ...]
+    unparsable: tuple[tuple[str, str], ...] = ()
+    """(product key, why) of products whose range could not be read: their exposure is unknown."""
 
     @property
     def checkable(self) -> bool:
@@ -119,6 +121,10 @@ class AdvisoryIndex:
         self.next_major = next_major or {}
         self.attribution = attribution
         self.by_product: dict[str, list[Advisory]] = {}
+        self.unparsable: dict[str, list[tuple[Advisory, str]]] = {}
+        for advisory in advisories:
+            for key, reason in advisory.unparsable:
+                self.unparsable.setdefault(key, []).append((advisory, reason))
         for advisory in advisories:
             if advisory.checkable:
                 for product in advisory.products:
@@ -203,6 +209,12 @@ def advisory_from_json(entry: dict[str, Any]) -> Advisory:
                 series=tuple(SeriesFix(series, fixed) for series, fixed in product["series"].items()),
             )
             for product in entry["products"]
+            if not product.get("unparsable")
+        ),
+        unparsable=tuple(
+            (product["product"], product["unparsable"])
+            for product in entry["products"]
+            if product.get("unparsable")
         ),
         fix_branches=tuple(entry.get("fix_branches", ())),
         overlay=tuple(entry.get("overlay", ())),

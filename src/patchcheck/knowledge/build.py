@@ -82,6 +82,8 @@ class Sources:
 class BuildReport:
     counts: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What a tolerant build (``index update``) indexed as unparsable instead of stopping."""
 
 
 def sha256(path: Path) -> str:
@@ -228,7 +230,12 @@ def severity_of(raw: RawAdvisory, cvss: dict[str, CvssRow]) -> dict[str, Any] | 
     return {"band": band_for(best["score"]), **best}
 
 
-def build_advisories(sources: Sources, out_dir: Path, report: BuildReport, overlay: Path = OVERLAY) -> None:
+def build_advisories(
+    sources: Sources, out_dir: Path, report: BuildReport, overlay: Path = OVERLAY, tolerant: bool = False
+) -> None:
+    """The advisory index. ``tolerant`` (``index update``): an advisory whose range cannot be read, or
+    whose overlay repair was made for another version of its text, is indexed with its products
+    "unparsable" (judged unknown, ABORT) and reported as a warning, instead of stopping the build."""
     ossa_files = sorted(sources.ossa.glob("OSSA-*.yaml"))
     note_files = sorted(path for path in sources.notes.glob("OSSN-*") if path.name[5:].isdigit())
     if not ossa_files:
@@ -250,8 +257,26 @@ def build_advisories(sources: Sources, out_dir: Path, report: BuildReport, overl
 
     entries = []
     wanted_products: set[str] = set()
+    origin = {path.name: path for path in [*ossa_files, *note_files]}
+
+    def trouble(message: str) -> None:
+        (report.warnings if tolerant else report.problems).append(message)
+
     for raw in raws:
-        applied = apply_fix(raw, fixes[raw.id]) if raw.id in fixes else []
+        fix = fixes.get(raw.id)
+        unparsable: list[tuple[str, str]] = []
+        expected = (fix or {}).get("upstream_sha256")
+        if fix and expected and raw.source_file in origin and sha256(origin[raw.source_file]) != expected:
+            trouble(
+                f"{overlay.name}: {raw.id}: the repair was made for another text of {raw.source_file} "
+                f"(sha256 {str(expected)[:12]}..., now {sha256(origin[raw.source_file])[:12]}...): review it"
+            )
+            unparsable += [
+                (product.name, "its overlay repair needs a review: upstream changed it")
+                for product in raw.products
+            ]
+            fix = None if tolerant else fix
+        applied = apply_fix(raw, fix) if fix else []
         report.counts["fixed up"] += bool(applied)
         historic = (
             raw.kind == "ossa"
@@ -261,22 +286,22 @@ def build_advisories(sources: Sources, out_dir: Path, report: BuildReport, overl
         )
         machine_readable = raw.structured and not historic
         products = []
-        for product in raw.products if machine_readable else []:
+        for product in raw.products if machine_readable and not unparsable else []:
             try:
                 parsed = parse_range(product.version)
             except RangeSyntaxError as exc:
-                report.problems.append(f"{raw.source_file}: {product.name}: {exc}")
+                trouble(f"{raw.source_file}: {product.name}: {exc}")
+                unparsable.append((product.name, str(exc)))
                 continue
             problem = suspicious(parsed)
             if problem:
-                report.problems.append(
-                    f"{raw.source_file}: {product.name}: {problem}; repair it in the overlay"
-                )
+                trouble(f"{raw.source_file}: {product.name}: {problem}; repair it in the overlay")
+                unparsable.append((product.name, problem))
                 continue
             key = product_key(product.name)
             wanted_products.add(key)
             products.append((key, product, parsed))
-        entries.append((raw, applied, historic, machine_readable, products))
+        entries.append((raw, applied, historic, machine_readable, products, unparsable))
         report.counts[raw.kind] += 1
         report.counts["historic"] += historic
         report.counts["machine-readable"] += machine_readable and bool(products)
@@ -289,7 +314,7 @@ def build_advisories(sources: Sources, out_dir: Path, report: BuildReport, overl
         for series in parse_series_status(sources.releases / "data" / "series_status.yaml").ordered
     ]
     advisories = []
-    for raw, applied, historic, machine_readable, products in entries:
+    for raw, applied, historic, machine_readable, products, unparsable in entries:
         severity = severity_of(raw, cvss)
         report.counts["scored" if severity else "unscored"] += 1
         advisory_rules = []
@@ -330,6 +355,17 @@ def build_advisories(sources: Sources, out_dir: Path, report: BuildReport, overl
                         "series": series_fixes(parsed, released.get(key, [])),
                     }
                     for key, product, parsed in products
+                ]
+                + [
+                    {
+                        "product": product_key(name),
+                        "name": name,
+                        "qualifier": None,
+                        "range": None,
+                        "series": {},
+                        "unparsable": reason,
+                    }
+                    for name, reason in unparsable
                 ],
                 "fix_branches": raw.fix_branches,
                 "revisions": raw.revisions,
@@ -428,9 +464,11 @@ def next_major(versions: list[tuple[Version, str]], present: set[str], order: li
     return [str(numbers[-1] + 1), following]
 
 
-def build_index(sources: Sources, out_dir: Path = DATA_DIR, overlay: Path = OVERLAY) -> BuildReport:
+def build_index(
+    sources: Sources, out_dir: Path = DATA_DIR, overlay: Path = OVERLAY, tolerant: bool = False
+) -> BuildReport:
     """Build every shipped knowledge file; the report has counts and the problems found."""
     report = BuildReport()
     build_series(sources, out_dir, report)
-    build_advisories(sources, out_dir, report, overlay)
+    build_advisories(sources, out_dir, report, overlay, tolerant)
     return report

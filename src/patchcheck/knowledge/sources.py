@@ -34,7 +34,9 @@ try:
 except ImportError:  # pragma: no cover - libyaml is in the PyYAML wheels
     from yaml import SafeLoader  # type: ignore[assignment]
 
-CVE_ID = re.compile(r"CVE-\d{4}-(?:\d{4,}|pending)")
+#: A CVE id; a placeholder such as "CVE-2026-pending" is not one: it never becomes a CVE of the index
+#: (nor a VEX alias or an NVD link), and the advisory's real id replaces it when upstream names it.
+CVE_ID = re.compile(r"CVE-\d{4}-\d{4,}")
 OSSN_NUMBER = re.compile(r"OSSN-(\d{4})$")
 #: Notes that carry OSSA-style ranges (see the data README).
 STRUCTURED_NOTES_FROM = 95

@@ -149,6 +149,7 @@ def update(
         ),
         target,
         overlay,
+        tolerant=True,
     )
     if report.problems:
         shutil.rmtree(target, ignore_errors=True)
@@ -161,12 +162,16 @@ def update(
         "overlay_sha256": overlay_sha,
         "patchcheck": __version__,
         "counts": dict(report.counts),
+        "unparsable": report.warnings,
     }
     (target / PROVENANCE).write_text(json.dumps(provenance, indent=1) + "\n", encoding="utf-8")
     switch(current, target)
     prune(cache, keep=target)
     built_from = ", ".join(f"{name} {value['commit'][:10]}" for name, value in fetched.items())
-    return Update(True, target, provenance, [f"index rebuilt from {built_from}"])
+    warnings = [
+        f"indexed as unparsable (judged unknown until repaired): {warning}" for warning in report.warnings
+    ]
+    return Update(True, target, provenance, [*warnings, f"index rebuilt from {built_from}"])
 
 
 def switch(current: Path, target: Path) -> None:
