@@ -304,6 +304,16 @@ def cmd_advisories(args: argparse.Namespace) -> int:
             day = advisory.disclosed or (f"by {advisory.disclosed_by}" if advisory.disclosed_by else "?")
             print(f"{advisory.id}  {day}  {advisory.band(args.unscored_severity):<8}  {products}")
         return ExitCode.PASS
+    if args.action == "new":
+        from patchcheck.judge.new_advisories import atom_feed, lines, new_advisories, write_feed
+
+        now = dt.datetime.now(dt.UTC)
+        since = args.since or (now - dt.timedelta(days=7)).date()
+        items = new_advisories(index, args.facts, since)
+        print("\n".join(lines(items, now)) or f"no advisory published since {since} affects these facts")
+        if args.atom:
+            write_feed(args.atom, atom_feed(items, args.subject, now))
+        return ExitCode.FAIL if items else ExitCode.PASS
     if args.action == "show":
         advisory = index.by_id.get(args.id.upper())
         if advisory is None:
@@ -592,6 +602,15 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser(
         "options", help="file:section:option the shipped rules read (the only values a host sends as written)"
     )
+    fresh_list = actions.add_parser(
+        "new", help="advisories published since a day that affect the installs in facts files, newest first"
+    )
+    fresh_list.add_argument("--facts", type=Path, action="append", required=True, help="facts file or folder")
+    fresh_list.add_argument(
+        "--since", type=parse_day, help="published on or after this day (default: 7 days ago)"
+    )
+    fresh_list.add_argument("--atom", type=Path, help="also write an Atom feed here")
+    fresh_list.add_argument("--subject", default="cloud", help="the cloud's name in the feed")
     show = actions.add_parser("show", help="one advisory")
     show.add_argument("id")
     affecting = actions.add_parser("affecting", help="what affects PRODUCT at VERSION, and why")
@@ -629,9 +648,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="fetch openstack/ossa, security-doc and releases with git and switch to a rebuilt index",
     )
     fresh.add_argument("--cache", type=Path, help="where sources and indexes live (default: XDG cache)")
-    fresh.add_argument("--ossa-url", help="git URL of openstack/ossa (default: opendev.org)")
-    fresh.add_argument("--security-doc-url", help="git URL of openstack/security-doc")
-    fresh.add_argument("--releases-url", help="git URL of openstack/releases")
+    fresh.add_argument(
+        "--ossa-url",
+        default=os.environ.get("PATCHCHECK_OSSA_URL"),
+        help="git URL of openstack/ossa (default: $PATCHCHECK_OSSA_URL, else opendev.org)",
+    )
+    fresh.add_argument(
+        "--security-doc-url",
+        default=os.environ.get("PATCHCHECK_SECURITY_DOC_URL"),
+        help="git URL of openstack/security-doc ($PATCHCHECK_SECURITY_DOC_URL)",
+    )
+    fresh.add_argument(
+        "--releases-url",
+        default=os.environ.get("PATCHCHECK_RELEASES_URL"),
+        help="git URL of openstack/releases ($PATCHCHECK_RELEASES_URL)",
+    )
     fresh.add_argument("--cvss", type=Path, help="CVSS table (default: the one shipped with patchcheck)")
     fresh.set_defaults(func=cmd_index_update)
     audit = index_commands.add_parser(

@@ -320,3 +320,65 @@ def test_a_malformed_advisory_or_a_changed_repaired_one_never_blocks_the_update(
     items = advisories_of(judge(facts, tmp_path / "out", cache / "current"))
     unknown = items["cmp1 nova 29.0.1 OSSA-2026-098"]
     assert unknown["result"] == "ABORT" and "cannot be read" in unknown["message"]
+
+
+def test_the_hourly_knowledge_job_judges_kept_facts_again_when_a_new_advisory_holds_them(
+    upstream: dict[str, tuple[Path, Path]], tmp_path: Path
+) -> None:
+    """scripts/local-job --knowledge, as its hourly timer runs it, and the `advisories new` view."""
+    state = tmp_path / "state"
+    facts_dir = tmp_path / "operator-facts"
+    facts_dir.mkdir()
+    write(
+        host_facts_document(
+            "cmp1",
+            python=[
+                {
+                    "kind": "venv",
+                    "path": "/opt/nova",
+                    "service": "nova",
+                    "distributions": [
+                        {"name": "nova", "product": "nova", "version": "29.0.1", "git_sha": None}
+                    ],
+                }
+            ],
+        ),
+        facts_dir / "host-cmp1.json",
+    )
+    env = {
+        **os.environ,
+        "PATCHCHECK_CLOUD": "c",
+        "PATCHCHECK_CLOUDS_YAML": str(tmp_path / "clouds.yaml"),
+        "PATCHCHECK_STATE_DIR": str(state),
+        "PATCHCHECK_FACTS_DIRS": str(facts_dir),
+        "PATCHCHECK_OSSA_URL": upstream["ossa"][1].as_uri(),
+        "PATCHCHECK_SECURITY_DOC_URL": upstream["security-doc"][1].as_uri(),
+        "PATCHCHECK_RELEASES_URL": upstream["releases"][1].as_uri(),
+        "PATCHCHECK_MAX_KNOWLEDGE_AGE": "36500",
+    }
+    env.pop("PATCHCHECK_KNOWLEDGE_DIR", None)  # the job reads the knowledge it keeps in its state folder
+    job = Path(__file__).resolve().parents[2] / "scripts" / "local-job"
+    first = subprocess.run(
+        [str(job), "--knowledge"], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert first.returncode in (0, 1, 3), (
+        first.stderr
+    )  # a first index; facts judged if something new holds them
+    (state / "knowledge" / "last-update").write_text(
+        "2026-11-19\n"
+    )  # as if the last update ran a few days ago
+    work = upstream["ossa"][0]
+    (work / "ossa" / "OSSA-2026-097.yaml").write_text(NEW_ADVISORY.replace("OSSA-2026-099", "OSSA-2026-097"))
+    git("add", "-A", cwd=work)
+    git("commit", "--quiet", "-m", "OSSA-2026-097", cwd=work)
+    git("push", "--quiet", str(upstream["ossa"][1]), "HEAD:master", cwd=work)
+    second = subprocess.run(
+        [str(job), "--knowledge"], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert second.returncode == 1, second.stdout + second.stderr  # judged again: the new advisory is overdue
+    assert "OSSA-2026-097" in second.stdout
+    verdicts = json.loads((state / "rejudged" / "verdicts.json").read_text())
+    assert "cmp1 nova 29.0.1 OSSA-2026-097" in advisories_of(verdicts)
+    assert (state / "rejudged" / "report.yaml").is_file()
+    feed = (state / "rejudged" / "new-advisories.atom").read_text()
+    assert feed.startswith("<?xml") and "urn:patchcheck:c:OSSA-2026-097" in feed

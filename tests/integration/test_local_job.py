@@ -49,8 +49,13 @@ def test_local_job_installs_verifies_and_delivers(
         (root / "etc/patchcheck/report_ed25519").read_text().endswith("-----END OPENSSH PRIVATE KEY-----\n")
     )
 
-    units = sorted((root / "etc/systemd/system").glob("patchcheck-local-job.*"))
-    assert [unit.name for unit in units] == ["patchcheck-local-job.service", "patchcheck-local-job.timer"]
+    units = sorted((root / "etc/systemd/system").glob("patchcheck-*"))
+    assert [unit.name for unit in units] == [
+        "patchcheck-knowledge.service",
+        "patchcheck-knowledge.timer",
+        "patchcheck-local-job.service",
+        "patchcheck-local-job.timer",
+    ]
     if shutil.which("systemd-analyze") is None:
         pytest.fail("systemd-analyze is missing (Debian: apt-get install systemd)")
     verified = subprocess.run(
