@@ -128,3 +128,12 @@ def test_every_install_is_its_own_product_and_debian_names_the_code_package() ->
     refs = {install_ref("h", "ironic", "29.0.1", source, where) for source, where, _ in installs}
     assert len(purls) == len(refs) == 5
     assert "pkg:deb/debian/python3-ironic@29.0.1?arch=all" in purls
+
+
+def test_every_document_names_the_knowledge_it_was_judged_with(outputs: Path) -> None:
+    for name in ("vex.cdx.json", "sbom.cdx.json"):
+        properties = json.loads((outputs / name).read_text())["metadata"]["properties"]
+        (knowledge,) = [p["value"] for p in properties if p["name"] == "patchcheck:knowledge"]
+        assert knowledge.startswith("advisory knowledge shipped with patchcheck")
+    assert "advisory knowledge" in json.loads((outputs / "vex.openvex.json").read_text())["tooling"]
+    assert "Judged with advisory knowledge" in (outputs / "summary.md").read_text()

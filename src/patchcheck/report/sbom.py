@@ -17,6 +17,7 @@ from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from patchcheck.judge.verdicts import Verdicts
+from patchcheck.knowledge.update import describe
 
 
 def code_package(where: str, packages: list[list[str | None]] | None) -> tuple[str, str | None]:
@@ -70,9 +71,16 @@ def component_for(
     )
 
 
+def knowledge_property(bom: Bom, verdicts: Verdicts) -> None:
+    """The advisory knowledge the run judged with, as a metadata property of the document."""
+    if verdicts.knowledge:
+        bom.metadata.properties.add(Property(name="patchcheck:knowledge", value=describe(verdicts.knowledge)))
+
+
 def cyclonedx_sbom(verdicts: Verdicts, subject: str) -> str:
     bom = Bom()
     bom.metadata.component = Component(name=subject, type=ComponentType.PLATFORM, bom_ref=f"cloud:{subject}")
+    knowledge_property(bom, verdicts)
     seen = set()
     for host in verdicts.inventory:
         for found in host["components"]:

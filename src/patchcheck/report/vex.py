@@ -38,7 +38,8 @@ from cyclonedx.output.json import JsonV1Dot6
 
 from patchcheck import __version__
 from patchcheck.judge.verdicts import Verdicts
-from patchcheck.report.sbom import component_for, install_ref, purl_for
+from patchcheck.knowledge.update import describe
+from patchcheck.report.sbom import component_for, install_ref, knowledge_property, purl_for
 
 ADVISORIES = "scs-0124-ossa-patched"
 
@@ -93,6 +94,7 @@ def advisory_items(verdicts: Verdicts) -> list[tuple[dict[str, Any], str]]:
 def cyclonedx_vex(verdicts: Verdicts, subject: str) -> str:
     bom = Bom()
     bom.metadata.component = Component(name=subject, type=ComponentType.PLATFORM, bom_ref=f"cloud:{subject}")
+    knowledge_property(bom, verdicts)
     components: dict[str, Component] = {}
     packages = inventory_packages(verdicts)
     for number, (evidence, message) in enumerate(advisory_items(verdicts)):
@@ -201,6 +203,11 @@ def openvex(verdicts: Verdicts, subject: str) -> str:
         "@id": f"urn:patchcheck:{subject}:{verdicts.judged_at}",
         "author": f"patchcheck {__version__} for {subject}",
         "timestamp": verdicts.judged_at,
+        **(
+            {"tooling": f"patchcheck {__version__}; {describe(verdicts.knowledge)}"}
+            if verdicts.knowledge
+            else {}
+        ),
         "version": 1,
         "tooling": f"patchcheck {__version__}",
         "statements": statements,
