@@ -203,13 +203,9 @@ def openvex(verdicts: Verdicts, subject: str) -> str:
         "@id": f"urn:patchcheck:{subject}:{verdicts.judged_at}",
         "author": f"patchcheck {__version__} for {subject}",
         "timestamp": verdicts.judged_at,
-        **(
-            {"tooling": f"patchcheck {__version__}; {describe(verdicts.knowledge)}"}
-            if verdicts.knowledge
-            else {}
-        ),
         "version": 1,
-        "tooling": f"patchcheck {__version__}",
+        "tooling": f"patchcheck {__version__}"
+        + (f"; judged with {describe(verdicts.knowledge)}" if verdicts.knowledge else ""),
         "statements": statements,
     }
     return json.dumps(document, indent=1) + "\n"
