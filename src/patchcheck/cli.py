@@ -259,11 +259,8 @@ def cmd_series(args: argparse.Namespace) -> int:
     day = args.date or dt.datetime.now(dt.UTC).date()
     print(f"{'series':<24} {'status on ' + day.isoformat():<24} next phase (after that day)")
     for series in table.ordered[table.index("wallaby") :]:
-        upcoming = (
-            f"{series.next_phase_status} on {series.next_phase_date}"
-            if series.next_phase_status and series.next_phase_date and series.next_phase_date > day
-            else ""  # a transition on or before the day is already in force in the status column
-        )
+        planned = series.upcoming_after(day)  # from the version of the file in force that day
+        upcoming = f"{planned[0]} on {planned[1]}" if planned else ""
         print(f"{series.title:<24} {series.status_on(day):<24} {upcoming}")
     return ExitCode.PASS
 

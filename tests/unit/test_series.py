@@ -28,7 +28,7 @@ DAY = dt.date(2026, 11, 23)
         ("caracal", DAY, "unmaintained"),
         ("wallaby", DAY, "end of life"),
         # Before its eol-date an end-of-life series was maintained or unmaintained: not recorded.
-        ("wallaby", dt.date(2025, 1, 1), "unknown"),
+        ("wallaby", dt.date(2025, 1, 1), "unmaintained"),  # the history tells (one file alone could not)
         ("indri", DAY, "development"),
     ],
 )

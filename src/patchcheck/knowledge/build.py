@@ -31,7 +31,7 @@ from packaging.version import Version
 from patchcheck.errors import InputError
 from patchcheck.knowledge.ranges import RangeSyntaxError, VersionRange, era_key, parse_range
 from patchcheck.knowledge.rules import Rule, RuleError
-from patchcheck.knowledge.series import parse_series_status
+from patchcheck.knowledge.series import extend_history, parse_series_status, with_history
 from patchcheck.knowledge.severity import band_for
 from patchcheck.knowledge.sources import (
     CORE_SERVICES,
@@ -65,6 +65,10 @@ class Sources:
     """The day the notes snapshot was taken: every note was published by then."""
     built_at: str | None = None
     """When this index is built (ISO time): the shipped index's knowledge ages from then."""
+    previous_series: Any = None
+    """``index update``: the series table in force, whose history the new index carries on."""
+    status_since: dt.date | None = None
+    """``index update``: the day the fetched series_status.yaml landed (its commit date)."""
 
     @classmethod
     def from_shared(cls, data: Path, notes_as_of: dt.date | None = None) -> Sources:
@@ -107,6 +111,16 @@ def build_series(sources: Sources, out_dir: Path, report: BuildReport) -> None:
     if not status_file.exists():
         raise InputError(status_file, "", "missing: point --releases at a checkout of openstack/releases")
     table = parse_series_status(status_file)
+    history = sources.releases / "series_status_history"
+    if history.is_dir():  # every version of the file since 2019, named <day landed>_<commit>.yaml
+        versions = [
+            (dt.date.fromisoformat(path.name[:10]), parse_series_status(path))
+            for path in sorted(history.glob("*.yaml"))
+        ]
+        table = with_history(table, versions)
+        report.counts["series versions"] = len(versions)
+    elif sources.previous_series is not None and sources.status_since is not None:
+        table = extend_history(table, sources.previous_series, sources.status_since)
     write_json(
         out_dir / "series.json",
         {

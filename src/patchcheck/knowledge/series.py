@@ -3,13 +3,17 @@
 ``series_status.yaml`` in openstack/releases holds a current ``status`` and an
 optional ``next-phase: {status, date}``. The status in force on a day must
 honour ``next-phase``: on 2026-11-23 Epoxy is unmaintained although its
-``status`` field still says maintained. The file does not record when the
-current status began (except ``eol-date``), so for a day before that the status
-is reported as "unknown" rather than guessed.
+``status`` field still says maintained. One version of the file does not record
+when its statuses began, so the index keeps every version of it since 2019 (the
+history, with the day each version landed): a series' status on a day is read
+from the version in force that day, with that version's planned transitions
+that fall before the day. A day the history cannot tell (before it begins, or
+before the series appears in it) is "unknown", never guessed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -28,9 +32,27 @@ END_OF_LIFE = "end of life"
 DEVELOPMENT = "development"
 FUTURE = "future"
 UNKNOWN = "unknown"
+#: The phase before "unmaintained" (until 2023): stable branches open, but no more releases.
+EXTENDED_MAINTENANCE = "extended maintenance"
 #: Statuses in which a series no longer gets fixes released (scs-0124 FAIL).
-UNSUPPORTED = frozenset({UNMAINTAINED, END_OF_LIFE})
-KNOWN_STATUSES = frozenset({MAINTAINED, UNMAINTAINED, END_OF_LIFE, DEVELOPMENT, FUTURE})
+UNSUPPORTED = frozenset({UNMAINTAINED, END_OF_LIFE, EXTENDED_MAINTENANCE})
+KNOWN_STATUSES = frozenset({MAINTAINED, UNMAINTAINED, END_OF_LIFE, DEVELOPMENT, FUTURE, EXTENDED_MAINTENANCE})
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One version of series_status.yaml, as it spoke of one series."""
+
+    since: dt.date
+    """The day this version landed on the releases repository's main line."""
+    status: str
+    next_phase_status: str | None
+    next_phase_date: dt.date | None
+
+    def on(self, day: dt.date) -> str:
+        if self.next_phase_status and self.next_phase_date and day >= self.next_phase_date:
+            return self.next_phase_status
+        return self.status
 
 
 @dataclass(frozen=True)
@@ -44,15 +66,35 @@ class Series:
     next_phase_status: str | None
     next_phase_date: dt.date | None
     eol_date: dt.date | None
+    history: tuple[Recorded, ...] = ()
+    """Every version of the file that named this series, oldest first."""
 
     def status_on(self, day: dt.date) -> str:
+        """The status in force on ``day``: from the version of the file in force then."""
+        if self.history:
+            in_force = [recorded for recorded in self.history if recorded.since <= day]
+            if not in_force:
+                return UNKNOWN  # before the history names the series: it cannot tell
+            return in_force[-1].on(day)
         if self.next_phase_status and self.next_phase_date and day >= self.next_phase_date:
             return self.next_phase_status
         if self.initial_release and day < self.initial_release:
             return DEVELOPMENT if self.status in (DEVELOPMENT, FUTURE) else UNKNOWN
         if self.status == END_OF_LIFE and self.eol_date and day < self.eol_date:
             return UNKNOWN
+        if self.status in UNSUPPORTED and not (self.next_phase_date or self.eol_date):
+            return UNKNOWN  # no history and no date: when this status began is not known
         return self.status
+
+    def upcoming_after(self, day: dt.date) -> tuple[str, dt.date] | None:
+        """The next planned transition after ``day`` in the version in force on ``day``."""
+        in_force = [recorded for recorded in self.history if recorded.since <= day] or [
+            Recorded(dt.date.min, self.status, self.next_phase_status, self.next_phase_date)
+        ]
+        recorded = in_force[-1]
+        if recorded.next_phase_status and recorded.next_phase_date and recorded.next_phase_date > day:
+            return recorded.next_phase_status, recorded.next_phase_date
+        return None
 
     @property
     def title(self) -> str:
@@ -90,6 +132,16 @@ class SeriesTable:
                 if s.next_phase_status
                 else None,
                 "eol_date": iso(s.eol_date),
+                "history": [
+                    {
+                        "since": iso(r.since),
+                        "status": r.status,
+                        "next_phase": {"status": r.next_phase_status, "date": iso(r.next_phase_date)}
+                        if r.next_phase_status
+                        else None,
+                    }
+                    for r in s.history
+                ],
             }
             for s in self.ordered
         ]
@@ -155,10 +207,41 @@ def series_from_json(entries: list[dict[str, Any]]) -> SeriesTable:
                 next_phase_status=(e["next_phase"] or {}).get("status"),
                 next_phase_date=parse_day((e["next_phase"] or {}).get("date"), "series.json", e["name"]),
                 eol_date=parse_day(e["eol_date"], "series.json", e["name"]),
+                history=tuple(
+                    Recorded(
+                        since=parse_day(r["since"], "series.json", e["name"]) or dt.date.min,
+                        status=r["status"],
+                        next_phase_status=(r["next_phase"] or {}).get("status"),
+                        next_phase_date=parse_day(
+                            (r["next_phase"] or {}).get("date"), "series.json", e["name"]
+                        ),
+                    )
+                    for r in e.get("history") or []
+                ),
             )
             for e in entries
         ]
     )
+
+
+def with_history(table: SeriesTable, versions: list[tuple[dt.date, SeriesTable]]) -> SeriesTable:
+    """The table with each series' history from the file's versions (day landed, its table), oldest first."""
+    series = []
+    for current in table.ordered:
+        recorded: list[Recorded] = []
+        for since, version in sorted(versions, key=lambda pair: pair[0]):
+            entry = version.by_name.get(current.name)
+            if entry is None:
+                continue
+            record = Recorded(since, entry.status, entry.next_phase_status, entry.next_phase_date)
+            if not recorded or (record.status, record.next_phase_status, record.next_phase_date) != (
+                recorded[-1].status,
+                recorded[-1].next_phase_status,
+                recorded[-1].next_phase_date,
+            ):
+                recorded.append(record)
+        series.append(dataclasses.replace(current, history=tuple(recorded)))
+    return SeriesTable(series)
 
 
 @cache
@@ -170,3 +253,25 @@ def shipped_series() -> SeriesTable:
     data = folder if folder is not None else resources.files("patchcheck").joinpath("data")
     document = json.loads(data.joinpath("series.json").read_text())
     return series_from_json(document["series"])
+
+
+def extend_history(table: SeriesTable, previous: SeriesTable, since: dt.date) -> SeriesTable:
+    """The previous index's history of each series, and the current file as its newest version.
+
+    An update fetches only the newest commit of openstack/releases; the history the index
+    already holds goes on, so the status on any past day stays answerable.
+    """
+    series = []
+    for current in table.ordered:
+        before = previous.by_name.get(current.name)
+        recorded = list(before.history) if before else []
+        record = Recorded(since, current.status, current.next_phase_status, current.next_phase_date)
+        last = recorded[-1] if recorded else None
+        if last is None or (last.status, last.next_phase_status, last.next_phase_date) != (
+            record.status,
+            record.next_phase_status,
+            record.next_phase_date,
+        ):
+            recorded.append(record)
+        series.append(dataclasses.replace(current, history=tuple(recorded)))
+    return SeriesTable(series)

@@ -28,6 +28,7 @@ from typing import Any
 
 from patchcheck import __version__
 from patchcheck.knowledge.build import OVERLAY, Sources, build_index, sha256
+from patchcheck.knowledge.series import shipped_series
 
 #: name -> (default URL, the folders of it the build reads)
 UPSTREAM = {
@@ -146,6 +147,8 @@ def update(
             cvss=cvss,
             notes_as_of=notes_as_of,
             built_at=now.isoformat(timespec="seconds"),
+            previous_series=shipped_series(),
+            status_since=dt.datetime.fromisoformat(fetched["releases"]["commit_date"]).date(),
         ),
         target,
         overlay,
