@@ -10,50 +10,21 @@ Usage: ``.venv/bin/python bench/index_update.py``
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from upstream_repos import ENV, publish, upstream_repositories
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 PATCHCHECK = str(Path(sys.executable).parent / "patchcheck")
-ENV = {
-    **os.environ,
-    "GIT_AUTHOR_NAME": "b",
-    "GIT_AUTHOR_EMAIL": "b@example.net",
-    "GIT_COMMITTER_NAME": "b",
-    "GIT_COMMITTER_EMAIL": "b@example.net",
-}
 ADVISORY = (
     "date: 2026-11-20\nid: OSSA-2026-099\ntitle: bench\naffected-products:\n  - product: Nova\n"
     "    version: '<29.9.0'\nvulnerabilities:\n  - cve-id: CVE-2026-99999\n"
 )
-
-
-def git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=ENV, timeout=600)
-
-
-def repository(root: Path, name: str, files: dict[str, Path]) -> tuple[Path, Path]:
-    work = root / f"{name}-work"
-    work.mkdir()
-    git("init", "--quiet", "--initial-branch=master", cwd=work)
-    for target, source in files.items():
-        destination = work / target
-        if source.is_dir():
-            shutil.copytree(source, destination)
-        else:
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, destination)
-    git("add", "-A", cwd=work)
-    git("commit", "--quiet", "-m", "snapshot", cwd=work)
-    bare = root / f"{name}.git"
-    git("clone", "--quiet", "--bare", str(work), str(bare), cwd=root)
-    return work, bare
 
 
 def timed(argv: list[str], cwd: Path | None = None) -> float:
@@ -65,18 +36,7 @@ def timed(argv: list[str], cwd: Path | None = None) -> float:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="patchcheck-bench-update-") as scratch:
         root = Path(scratch)
-        repos = {
-            "ossa": repository(root, "ossa", {"ossa": DATA / "ossa" / "ossa"}),
-            "security-doc": repository(root, "security-doc", {"security-notes": DATA / "security-notes"}),
-            "releases": repository(
-                root,
-                "releases",
-                {
-                    "deliverables": DATA / "releases" / "deliverables",
-                    "data/series_status.yaml": DATA / "releases" / "data" / "series_status.yaml",
-                },
-            ),
-        }
+        repos = upstream_repositories(root, DATA)
         urls = [
             "--ossa-url",
             repos["ossa"][1].as_uri(),
@@ -94,11 +54,7 @@ def main() -> None:
                 ["git", "fetch", "--quiet", "--depth", "1", "origin", "HEAD"],
                 cwd=root / "cache" / "sources" / name,
             )
-        work = repos["ossa"][0]
-        (work / "ossa" / "OSSA-2026-099.yaml").write_text(ADVISORY)
-        git("add", "-A", cwd=work)
-        git("commit", "--quiet", "-m", "new", cwd=work)
-        git("push", "--quiet", str(repos["ossa"][1]), "HEAD:master", cwd=work)
+        publish(*repos["ossa"], {"ossa/OSSA-2026-099.yaml": ADVISORY}, "new")
         one_new = timed(update)
     print("Knowledge update (file:// repositories built from the snapshots; wall seconds)\n")
     print("| step | seconds |")

@@ -453,7 +453,7 @@ def cmd_index_update(args: argparse.Namespace) -> int:
 
 def cmd_index_audit(args: argparse.Namespace) -> int:
     """Check the advisories' ranges against the released sdists; 1 if a disagreement is unreviewed."""
-    from patchcheck.knowledge.audit_report import markdown, proposed_overlay, run_audit
+    from patchcheck.knowledge.audit_report import DEFAULT_PRODUCTS, markdown, proposed_overlay, run_audit
     from patchcheck.knowledge.sdists import SdistSource
 
     cache = (
@@ -463,7 +463,7 @@ def cmd_index_audit(args: argparse.Namespace) -> int:
     run = run_audit(
         args.data,
         source,
-        tuple(args.product) if args.product else DEFAULT_AUDIT_PRODUCTS,
+        tuple(args.product) if args.product else DEFAULT_PRODUCTS,
         args.since,
         set(args.advisory) if args.advisory else None,
     )
@@ -485,20 +485,6 @@ def cmd_index_audit(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return ExitCode.FAIL if run.unreviewed else ExitCode.PASS
-
-
-DEFAULT_AUDIT_PRODUCTS = (
-    "nova",
-    "keystone",
-    "glance",
-    "cinder",
-    "neutron",
-    "ironic",
-    "manila",
-    "octavia",
-    "swift",
-    "placement",
-)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from bench.upstream_repos import publish, upstream_repositories
 from tests.helpers import host_facts_document, patchcheck_argv, shared_data, write
 
 NEW_ADVISORY = """date: 2026-11-20
@@ -30,52 +30,26 @@ vulnerabilities:
 """
 
 
-def git(*args: str, cwd: Path) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.net",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.net",
-    }
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env, timeout=300)
-
-
-def repository(root: Path, name: str, files: dict[str, Path]) -> tuple[Path, Path]:
-    """A work tree with ``files`` (target folder -> source) committed, and its bare clone (the URL)."""
-    work = root / f"{name}-work"
-    work.mkdir()
-    git("init", "--quiet", "--initial-branch=master", cwd=work)
-    for target, source in files.items():
-        destination = work / target
-        if source.is_dir():
-            shutil.copytree(source, destination)
-        else:
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, destination)
-    git("add", "-A", cwd=work)
-    git("commit", "--quiet", "-m", "snapshot", cwd=work)
-    bare = root / f"{name}.git"
-    git("clone", "--quiet", "--bare", str(work), str(bare), cwd=root)
-    return work, bare
-
-
 @pytest.fixture(scope="module")
 def upstream(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
-    data = shared_data()
-    root = tmp_path_factory.mktemp("upstream")
-    return {
-        "ossa": repository(root, "ossa", {"ossa": data / "ossa" / "ossa"}),
-        "security-doc": repository(root, "security-doc", {"security-notes": data / "security-notes"}),
-        "releases": repository(
-            root,
-            "releases",
+    return upstream_repositories(tmp_path_factory.mktemp("upstream"), shared_data())
+
+
+def nova_host(folder: Path, version: str = "29.0.1") -> Path:
+    """Facts of a host running nova ``version`` in a venv, gathered once."""
+    folder.mkdir(parents=True, exist_ok=True)
+    document = host_facts_document(
+        "cmp1",
+        python=[
             {
-                "deliverables": data / "releases" / "deliverables",
-                "data/series_status.yaml": data / "releases" / "data" / "series_status.yaml",
-            },
-        ),
-    }
+                "kind": "venv",
+                "path": "/opt/nova",
+                "service": "nova",
+                "distributions": [{"name": "nova", "product": "nova", "version": version, "git_sha": None}],
+            }
+        ],
+    )
+    return write(document, folder / "host-cmp1.json")
 
 
 def patchcheck(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -147,30 +121,11 @@ def test_update_rejudge_and_failure(upstream: dict[str, tuple[Path, Path]], tmp_
     assert time.monotonic() - start < 60
 
     # a deployed nova 29.0.1, gathered once
-    facts = write(
-        host_facts_document(
-            "cmp1",
-            python=[
-                {
-                    "kind": "venv",
-                    "path": "/opt/nova",
-                    "service": "nova",
-                    "distributions": [
-                        {"name": "nova", "product": "nova", "version": "29.0.1", "git_sha": None}
-                    ],
-                }
-            ],
-        ),
-        tmp_path / "host-cmp1.json",
-    )
+    facts = nova_host(tmp_path / "host")
     before = advisories_of(judge(facts, tmp_path / "before", cache / "current"))
     assert not any("OSSA-2026-099" in subject for subject in before)
 
-    work = upstream["ossa"][0]
-    (work / "ossa" / "OSSA-2026-099.yaml").write_text(NEW_ADVISORY)
-    git("add", "-A", cwd=work)
-    git("commit", "--quiet", "-m", "OSSA-2026-099", cwd=work)
-    git("push", "--quiet", str(upstream["ossa"][1]), "HEAD:master", cwd=work)
+    publish(*upstream["ossa"], {"ossa/OSSA-2026-099.yaml": NEW_ADVISORY}, "OSSA-2026-099")
     newer = update(cache, upstream)
     assert newer.returncode == 0, newer.stderr
     verdicts = judge(facts, tmp_path / "after", cache / "current")  # the same facts, judged again
@@ -231,22 +186,7 @@ def test_knowledge_older_than_the_limit_cannot_prove_compliance(
     day: str, stale: bool, tmp_path: Path
 ) -> None:
     """The shipped index ages from its build (2026-11-25): two days later it cannot prove a host patched."""
-    facts = write(
-        host_facts_document(
-            "cmp1",
-            python=[
-                {
-                    "kind": "venv",
-                    "path": "/opt/nova",
-                    "service": "nova",
-                    "distributions": [
-                        {"name": "nova", "product": "nova", "version": "34.0.0", "git_sha": None}
-                    ],
-                }
-            ],
-        ),
-        tmp_path / "host-cmp1.json",
-    )
+    facts = nova_host(tmp_path / "host", "34.0.0")
     done = patchcheck(
         "judge",
         "--facts",
@@ -286,12 +226,12 @@ def test_a_malformed_advisory_or_a_changed_repaired_one_never_blocks_the_update(
     cache = tmp_path / "cache"
     assert update(cache, upstream).returncode == 0
     work = upstream["ossa"][0]
-    (work / "ossa" / "OSSA-2026-098.yaml").write_text(BROKEN_ADVISORY)
-    with (work / "ossa" / "OSSA-2025-001.yaml").open("a") as handle:  # upstream edits a repaired advisory
-        handle.write("\nerrata: 1\n")
-    git("add", "-A", cwd=work)
-    git("commit", "--quiet", "-m", "a malformed advisory and an errata", cwd=work)
-    git("push", "--quiet", str(upstream["ossa"][1]), "HEAD:master", cwd=work)
+    repaired = (work / "ossa" / "OSSA-2025-001.yaml").read_text() + "\nerrata: 1\n"  # upstream edits it
+    publish(
+        *upstream["ossa"],
+        {"ossa/OSSA-2026-098.yaml": BROKEN_ADVISORY, "ossa/OSSA-2025-001.yaml": repaired},
+        "a malformed advisory and an errata",
+    )
     done = update(cache, upstream)
     assert done.returncode == 0, done.stderr  # the rest of the knowledge still updates
     assert "OSSA-2026-098.yaml: Nova" in done.stderr and "indexed as unparsable" in done.stderr
@@ -301,22 +241,7 @@ def test_a_malformed_advisory_or_a_changed_repaired_one_never_blocks_the_update(
     assert by_id["OSSA-2026-098"]["products"][0]["unparsable"]
     assert by_id["OSSA-2026-098"]["cves"] == []  # a placeholder is not a CVE
     assert by_id["OSSA-2025-001"]["products"][0]["unparsable"].startswith("its overlay repair needs a review")
-    facts = write(
-        host_facts_document(
-            "cmp1",
-            python=[
-                {
-                    "kind": "venv",
-                    "path": "/opt/nova",
-                    "service": "nova",
-                    "distributions": [
-                        {"name": "nova", "product": "nova", "version": "29.0.1", "git_sha": None}
-                    ],
-                }
-            ],
-        ),
-        tmp_path / "host-cmp1.json",
-    )
+    facts = nova_host(tmp_path / "host")
     items = advisories_of(judge(facts, tmp_path / "out", cache / "current"))
     unknown = items["cmp1 nova 29.0.1 OSSA-2026-098"]
     assert unknown["result"] == "ABORT" and "cannot be read" in unknown["message"]
@@ -328,23 +253,7 @@ def test_the_hourly_knowledge_job_judges_kept_facts_again_when_a_new_advisory_ho
     """scripts/local-job --knowledge, as its hourly timer runs it, and the `advisories new` view."""
     state = tmp_path / "state"
     facts_dir = tmp_path / "operator-facts"
-    facts_dir.mkdir()
-    write(
-        host_facts_document(
-            "cmp1",
-            python=[
-                {
-                    "kind": "venv",
-                    "path": "/opt/nova",
-                    "service": "nova",
-                    "distributions": [
-                        {"name": "nova", "product": "nova", "version": "29.0.1", "git_sha": None}
-                    ],
-                }
-            ],
-        ),
-        facts_dir / "host-cmp1.json",
-    )
+    nova_host(facts_dir)
     env = {
         **os.environ,
         "PATCHCHECK_CLOUD": "c",
@@ -361,17 +270,10 @@ def test_the_hourly_knowledge_job_judges_kept_facts_again_when_a_new_advisory_ho
     first = subprocess.run(
         [str(job), "--knowledge"], env=env, capture_output=True, text=True, timeout=600, check=False
     )
-    assert first.returncode in (0, 1, 3), (
-        first.stderr
-    )  # a first index; facts judged if something new holds them
-    (state / "knowledge" / "last-update").write_text(
-        "2026-11-19\n"
-    )  # as if the last update ran a few days ago
-    work = upstream["ossa"][0]
-    (work / "ossa" / "OSSA-2026-097.yaml").write_text(NEW_ADVISORY.replace("OSSA-2026-099", "OSSA-2026-097"))
-    git("add", "-A", cwd=work)
-    git("commit", "--quiet", "-m", "OSSA-2026-097", cwd=work)
-    git("push", "--quiet", str(upstream["ossa"][1]), "HEAD:master", cwd=work)
+    assert first.returncode in (0, 1, 3), first.stderr  # a first index
+    (state / "knowledge" / "last-update").write_text("2026-11-19\n")  # as if updated days ago
+    newest = NEW_ADVISORY.replace("OSSA-2026-099", "OSSA-2026-097")
+    publish(*upstream["ossa"], {"ossa/OSSA-2026-097.yaml": newest}, "OSSA-2026-097")
     second = subprocess.run(
         [str(job), "--knowledge"], env=env, capture_output=True, text=True, timeout=600, check=False
     )

@@ -44,6 +44,31 @@ def gather_config(module: ModuleType, root: Path, keep: list[str] | None = None)
     return config, errors, gaps
 
 
+def rule_options() -> list[str]:
+    """What the shipped rules read: the values the operator playbook lets leave a host."""
+    from patchcheck.knowledge.rules import options_read
+
+    index = shipped_index()
+    return sorted({p for a in index.advisories for r in a.rules for p in options_read(r.expr, r.service)})
+
+
+def facts_with_config(host: str, config: dict) -> HostFacts:
+    document = {
+        "schema_version": 1,
+        "kind": "host",
+        "collected_at": "2026-11-25T00:00:00Z",
+        "collector": {"name": "patchcheck", "version": "t"},
+        "host": host,
+        "reachable": True,
+        "packages": [],
+        "python": [],
+        "containers": [],
+        "config": config,
+        "errors": [],
+    }
+    return HostFacts.from_document(f"{host}.json", document)
+
+
 # -- point 3: by construction, no value leaves unless allowed -------------------------------------
 
 option_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_.\-]{0,30}", fullmatch=True)
@@ -253,25 +278,10 @@ def test_ossn_0089_on_real_configuration(
     """OSSN-0089 as its note says: with native TLS, only the tls scheme keeps RAM encrypted."""
     (tmp_path / "nova").mkdir()
     (tmp_path / "nova" / "nova.conf").write_text(f"[libvirt]\n{libvirt}")
-    from patchcheck.knowledge.rules import options_read
-
     index = shipped_index()
-    keep = sorted({p for a in index.advisories for r in a.rules for p in options_read(r.expr, r.service)})
+    keep = rule_options()
     config, _errors, _gaps = gather_config(module, tmp_path, keep)
-    document = {
-        "schema_version": 1,
-        "kind": "host",
-        "collected_at": "2026-11-25T00:00:00Z",
-        "collector": {"name": "patchcheck", "version": "t"},
-        "host": "cmp1",
-        "reachable": True,
-        "packages": [],
-        "python": [],
-        "containers": [],
-        "config": config,
-        "errors": [],
-    }
-    facts = HostFacts.from_document("cmp1.json", document)
+    facts = facts_with_config("cmp1", config)
     (finding,) = [f for f in ossn_config.judge_host_config(facts, index) if "OSSN-0089" in f.subject]
     assert finding.result.value == result, finding.message
 
@@ -282,29 +292,14 @@ def test_configuration_findings_are_sentences_not_expressions(module: ModuleType
     (tmp_path / "keystone" / "keystone-paste.ini").write_text(
         "[pipeline:api_v3]\npipeline = cors request_id admin_token_auth service_v3\n"
     )
-    from patchcheck.knowledge.rules import options_read
-
     index = shipped_index()
-    keep = sorted({p for a in index.advisories for r in a.rules for p in options_read(r.expr, r.service)})
+    keep = rule_options()
     errors: list[str] = []
     gaps: list[dict[str, str]] = []
     config = module.configuration(
         ["keystone"], [str(tmp_path)], [*module.HARMLESS_OPTIONS, *keep], errors, gaps
     )
-    document = {
-        "schema_version": 1,
-        "kind": "host",
-        "collected_at": "2026-11-25T00:00:00Z",
-        "collector": {"name": "patchcheck", "version": "t"},
-        "host": "ctl1",
-        "reachable": True,
-        "packages": [],
-        "python": [],
-        "containers": [],
-        "config": config,
-        "errors": [],
-    }
-    facts = HostFacts.from_document("ctl1.json", document)
+    facts = facts_with_config("ctl1", config)
     (finding,) = [f for f in ossn_config.judge_host_config(facts, index) if "OSSN-0064" in f.subject]
     assert finding.result.value == "FAIL"
     assert "length(values" not in finding.message
