@@ -108,3 +108,10 @@ def test_internal_endpoints_are_not_judged(tmp_path: Path) -> None:
 def test_never_pass_on_an_unexplained_microversion(tmp_path: Path, maximum: str) -> None:
     document = with_max_versions(hibiscus_document(), compute=maximum)
     assert judged(document, tmp_path)["compute"] is not Result.PASS
+
+
+def test_services_that_reveal_no_series_are_named_not_judged(tmp_path: Path) -> None:
+    facts = load_facts(write(hibiscus_document(), tmp_path / "facts.json"))
+    findings = judge_tenant_release(facts, shipped_series(), DAY)
+    assert not any(f.subject.startswith(("identity", "image", "network")) for f in findings)
+    assert {"identity", "image", "network"} <= set(findings[0].evidence["not_revealing"])

@@ -90,3 +90,22 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "&lt;cloud&gt;" in page and "<cloud>" not in page
     assert "<script" not in page and "<link" not in page and "src=" not in page  # no external resources
     assert "<b>" not in page  # messages are text, not markup
+
+
+def test_a_tenant_run_says_advisories_were_not_checked_rather_than_none() -> None:
+    tenant = Verdicts(
+        "2026-11-23T00:00:00+00:00",
+        "2026-11-23",
+        "0.1.0",
+        [{"path": "tenant.json", "cloud": "mycloud", "host": None, "collected_at": None, "error": None}],
+        [TestcaseVerdict("scs-0124-maintained-release", "", [])],
+        ["patchcheck"],
+    )
+    text = markdown(tenant, "mycloud")
+    assert "Not checked by a tenant run" in text
+    assert "## Open advisories (0)" not in text and "## Open advisories\n\nNone." not in text
+    assert "Not checked by a tenant run" in html_page(tenant, "mycloud")
+    # an operator run with no advisory testcase (chosen away) says so, without blaming the tenant
+    operator = Verdicts(**{**tenant.__dict__, "facts": [{"path": "h.json", "cloud": None, "host": "ctl1"}]})
+    assert "Not checked in this run" in markdown(operator, "mycloud")
+    assert "None." in markdown(verdicts(), "mycloud").split("## Open advisories (0)")[1].split("##")[0]

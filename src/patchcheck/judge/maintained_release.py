@@ -10,8 +10,11 @@ service that reveals its series is judged on its own candidates, narrowed by the
 other services of the same region when their candidates overlap: a cloud is
 deployed from one release, so nova 2.104 (Hibiscus) narrows cinder 3.71
 (Caracal..Hibiscus) to Hibiscus. The finding says when it relied on that.
-Services whose API reveals no series (identity, image, network) are listed, not
-judged. Missing or ambiguous evidence is ABORT; never PASS.
+Services whose API reveals no series (identity, image, network, ...) get no
+finding of their own: nothing a tenant sees tells their series, and the
+operator run judges them from installed versions. Each finding names them under
+``evidence.not_revealing`` (same region), so the report shows what was left
+out. Missing or ambiguous evidence is ABORT; never PASS.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ def service_label(service_type: str, endpoint: Endpoint) -> str:
 
 
 def describe(names: tuple[str, ...], table: SeriesTable, day: dt.date) -> str:
-    return ", ".join(f"{table[name].title} {table[name].status_on(day)}" for name in names)
+    return "; ".join(table[name].phrase_on(day) for name in names)
 
 
 def judge_statuses(candidates: tuple[str, ...], table: SeriesTable, day: dt.date) -> Result:
@@ -81,11 +84,13 @@ def judge_tenant_release(facts: TenantFacts, table: SeriesTable, day: dt.date) -
             )
         ]
     estimates: list[tuple[str, Endpoint, SeriesEstimate | None]] = []
+    not_revealing: dict[str | None, list[str]] = defaultdict(list)
     for endpoint in facts.endpoints:
         if endpoint.interface != "public":
             continue
         for service_type in endpoint.service_types:
             if canonical_type(service_type) not in MAX_MICROVERSION:
+                not_revealing[endpoint.region].append(service_type)
                 continue
             if not endpoint.answered:
                 estimates.append((service_type, endpoint, None))
@@ -113,7 +118,11 @@ def judge_tenant_release(facts: TenantFacts, table: SeriesTable, day: dt.date) -
     findings = []
     for service_type, endpoint, estimate in estimates:
         subject = service_label(service_type, endpoint)
-        evidence: dict[str, object] = {"version_url": endpoint.version_url, "service_type": service_type}
+        evidence: dict[str, object] = {
+            "version_url": endpoint.version_url,
+            "service_type": service_type,
+            "not_revealing": sorted(set(not_revealing.get(endpoint.region, []))),
+        }
         if estimate is None:
             problem = endpoint.error or (
                 f"HTTP {endpoint.http_status}"
@@ -199,14 +208,13 @@ def judge_host_release(
                 )
             )
             continue
-        status = table[series].status_on(day)
         result = judge_statuses((series,), table, day)
         findings.append(
             Finding(
                 TESTCASE,
                 subject,
                 result,
-                f"{facts.host}: {component.label} is {table[series].title}, {status} on {day}",
+                f"{facts.host}: {component.label} is {table[series].phrase_on(day)} (on {day})",
                 evidence,
             )
         )

@@ -96,6 +96,48 @@ class Series:
             return recorded.next_phase_status, recorded.next_phase_date
         return None
 
+    def status_since(self, day: dt.date) -> tuple[dt.date, bool] | None:
+        """When the status in force on ``day`` began, and whether that is exact.
+
+        Inexact means the status was already on record when the history first
+        named the series: it began on that day or earlier.
+        """
+        in_force = [recorded for recorded in self.history if recorded.since <= day]
+        if not in_force:
+            return None
+        segments: list[tuple[dt.date, str]] = []
+        for position, recorded in enumerate(in_force):
+            end = in_force[position + 1].since if position + 1 < len(in_force) else day + dt.timedelta(days=1)
+            segments.append((recorded.since, recorded.status))
+            change = recorded.next_phase_date
+            if recorded.next_phase_status and change and recorded.since < change < end:
+                segments.append((change, recorded.next_phase_status))
+        status = segments[-1][1]
+        start = len(segments) - 1
+        while start > 0 and segments[start - 1][1] == status:
+            start -= 1
+        return segments[start][0], start > 0 or segments[0][0] > in_force[0].since
+
+    def phrase_on(self, day: dt.date) -> str:
+        """What is known of the series on ``day``, in words: status, since when, what comes next.
+
+        ``Caracal (2024.1) unmaintained since 2025-10-24, end of life not yet announced``:
+        a status alone would hide that its successor has no date yet.
+        """
+        status = self.status_on(day)
+        words = f"{self.title} {status}"
+        began = self.status_since(day) if status != UNKNOWN else None
+        if began is not None:
+            words += f" since {began[0].isoformat()}" if began[1] else f" (on record since {began[0].isoformat()})"
+        upcoming = self.upcoming_after(day) if self.history else None
+        if upcoming is not None:
+            words += f", {upcoming[0]} planned for {upcoming[1].isoformat()}"
+        elif status in (UNMAINTAINED, EXTENDED_MAINTENANCE):
+            words += ", end of life not yet announced"
+        elif status == MAINTAINED:
+            words += ", next phase not yet announced"
+        return words
+
     @property
     def title(self) -> str:
         """``Epoxy (2025.1)``: how operators name a series."""

@@ -119,6 +119,21 @@ def not_passed(verdicts: Verdicts, testcase_id: str) -> list[str]:
 RELEASES = "scs-0124-maintained-release"
 
 
+def advisories_unchecked(verdicts: Verdicts) -> str | None:
+    """Why no advisory was judged, or None when they were.
+
+    "Open advisories (0) None" after a run that could not look would read as a clean bill.
+    """
+    if any(testcase.id == ADVISORIES for testcase in verdicts.testcases):
+        return None
+    if verdicts.facts and all(entry.get("cloud") and not entry.get("host") for entry in verdicts.facts):
+        return (
+            "Not checked by a tenant run: a tenant sees no installed versions. "
+            "The operator run judges advisories on the hosts' facts."
+        )
+    return f"Not checked in this run ({ADVISORIES} was not judged)."
+
+
 def markdown(verdicts: Verdicts, subject: str, previous: Verdicts | None = None) -> str:
     rows = rows_of(verdicts)
     lines = [
@@ -133,8 +148,11 @@ def markdown(verdicts: Verdicts, subject: str, previous: Verdicts | None = None)
     ]
     lines += [f"| {testcase.id} | {testcase.result.value} |" for testcase in verdicts.testcases]
     opened = open_rows(rows)
-    lines += ["", f"## Open advisories ({len(opened)})", ""]
-    if not opened:
+    unchecked = advisories_unchecked(verdicts)
+    lines += ["", "## Open advisories" + (f" ({len(opened)})" if unchecked is None else ""), ""]
+    if unchecked is not None:
+        lines.append(unchecked)
+    elif not opened:
         lines.append("None.")
     for product in sorted({row.product for row in opened}):
         lines += [
@@ -200,7 +218,11 @@ def html_page(verdicts: Verdicts, subject: str, previous: Verdicts | None = None
     ]
     parts += [f"<tr><td>{e(t.id)}<td class={t.result.value}>{t.result.value}" for t in verdicts.testcases]
     opened = open_rows(rows)
-    parts.append(f"</table><h2>Open advisories ({len(opened)})</h2>")
+    unchecked = advisories_unchecked(verdicts)
+    if unchecked is None:
+        parts.append(f"</table><h2>Open advisories ({len(opened)})</h2>")
+    else:
+        parts.append(f"</table><h2>Open advisories</h2><p>{e(unchecked)}</p>")
     for product in sorted({row.product for row in opened}):
         parts.append(
             f"<h3>{e(product)}</h3><table><tr><th>host<th>version<th>found in<th>advisory<th>severity"
