@@ -107,3 +107,25 @@ def test_a_status_already_on_record_when_the_history_begins_is_not_dated() -> No
     first = versions()[0][0]
     old = next(s for s in table.ordered if s.history and s.history[0].since == first and s.status_on(first) != UNKNOWN)
     assert f"(on record since {first.isoformat()})" in old.phrase_on(first)
+
+
+def test_each_planned_transition_takes_effect_on_its_day_not_before() -> None:
+    """A version's ``next-phase`` decides the day it names and after, while that version is in force."""
+    table = shipped_series()
+    history = versions()
+    checked = 0
+    for number, (landed, path) in enumerate(history):
+        until = history[number + 1][0] if number + 1 < len(history) else dt.date.max
+        if [day for day, _ in history].count(landed) > 1:
+            continue
+        for entry in parse_series_status(path).ordered:
+            change = entry.next_phase_date
+            if entry.name not in table.by_name or not change or not landed < change < until:
+                continue
+            series = table[entry.name]
+            assert series.status_on(change - dt.timedelta(days=1)) == entry.status, (entry.name, change)
+            assert series.status_on(change) == entry.next_phase_status, (entry.name, change)
+            if change + dt.timedelta(days=1) < until:
+                assert series.status_on(change + dt.timedelta(days=1)) == entry.next_phase_status
+            checked += 1
+    assert checked >= 19  # planned transitions that fell due while their version was in force
