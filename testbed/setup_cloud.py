@@ -15,15 +15,16 @@ import openstack
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from testbed import BY_NAME, REGION, SERVICES, write_private  # noqa: E402
+from testbed import REGION, RELEASES, write_private  # noqa: E402
 
 MEMBER_PROJECT = "patchcheck-demo"
 MEMBER_USER = "patchcheck-member"
 
 
-def main(state: Path) -> None:
+def main(state: Path, series: str) -> None:
     values = json.loads((state / "secrets.json").read_text())
-    keystone_url = BY_NAME["keystone"].base_url + "/v3"
+    services = RELEASES[series].services()
+    keystone_url = next(s for s in services if s.name == "keystone").base_url + "/v3"
     admin = openstack.connect(
         auth_url=keystone_url,
         username="admin",
@@ -42,7 +43,7 @@ def main(state: Path) -> None:
     for name in ("admin", "member", "service"):
         if name not in roles:
             roles[name] = identity.create_role(name=name)
-    for service in SERVICES:
+    for service in services:
         if service.name == "keystone":
             continue
         user = identity.find_user(service.name, domain_id="default") or identity.create_user(
@@ -96,4 +97,4 @@ def main(state: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "hibiscus")

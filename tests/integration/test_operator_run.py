@@ -255,7 +255,10 @@ def test_debian_backports_count_as_fixes(debian_packages: tuple[str, ...], tmp_p
         for line in nova_items["OSSA-2024-002"]["evidence"]["evidence"]
     )
     releases = items_of(verdicts(tmp_path / "out")["scs-0124-maintained-release"])
-    assert "is Zed unmaintained since 2024-08-05, end of life not yet announced (on 2026-11-23)" in releases[f"pkg1 nova {nova.version}"]["message"]
+    assert (
+        "is Zed unmaintained since 2024-08-05, end of life not yet announced (on 2026-11-23)"
+        in releases[f"pkg1 nova {nova.version}"]["message"]
+    )
     assert run.returncode != 0  # Zed is unmaintained
 
 

@@ -87,15 +87,26 @@ def test_every_series_is_known_on_its_first_release_day() -> None:
             assert series.status_on(series.initial_release) != UNKNOWN, series.name
 
 
+CARACAL = "Caracal (2024.1)"
+
+
 @pytest.mark.parametrize(
     ("series", "day", "words"),
     [
         # the sentence: unmaintained since the planned day, its successor not yet dated
-        ("caracal", "2027-06-01", "Caracal (2024.1) unmaintained since 2025-10-24, end of life not yet announced"),
-        ("caracal", "2024-06-01", "Caracal (2024.1) maintained since 2024-04-03, unmaintained planned for 2025-10-03"),
+        (
+            "caracal",
+            "2027-06-01",
+            "Caracal (2024.1) unmaintained since 2025-10-24, end of life not yet announced",
+        ),
+        (
+            "caracal",
+            "2024-06-01",
+            "Caracal (2024.1) maintained since 2024-04-03, unmaintained planned for 2025-10-03",
+        ),
         # the end of life landed on 2026-05-07, but the version in force had planned it for 2026-04-29
         ("dalmatian", "2027-06-01", "Dalmatian (2024.2) end of life since 2026-04-29"),
-        ("caracal", "2019-01-01", "Caracal (2024.1) unknown"),
+        ("caracal", "2019-01-01", f"{CARACAL} unknown"),
     ],
 )
 def test_a_status_is_said_with_its_beginning_and_what_comes_next(series: str, day: str, words: str) -> None:
@@ -105,7 +116,11 @@ def test_a_status_is_said_with_its_beginning_and_what_comes_next(series: str, da
 def test_a_status_already_on_record_when_the_history_begins_is_not_dated() -> None:
     table = shipped_series()
     first = versions()[0][0]
-    old = next(s for s in table.ordered if s.history and s.history[0].since == first and s.status_on(first) != UNKNOWN)
+    old = next(
+        s
+        for s in table.ordered
+        if s.history and s.history[0].since == first and s.status_on(first) != UNKNOWN
+    )
     assert f"(on record since {first.isoformat()})" in old.phrase_on(first)
 
 

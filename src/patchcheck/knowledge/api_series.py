@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from patchcheck.knowledge.series import SeriesTable
 
 #: Canonical service type -> (series, maximum microversion at its first release), oldest first.
-#: Source: the issue tracker's measurements, Wallaby..Gazpacho, and the local test cloud
-#: (testbed/) for Hibiscus: nova 2.104, cinder 3.71, placement 1.39.
+#: Source: the issue tracker's measurements, Wallaby..Gazpacho, and the local test clouds
+#: (testbed/) for Hibiscus (nova 2.104, cinder 3.71, placement 1.39) and, with
+#: ``--series caracal``, for Caracal (nova 2.96, cinder 3.71, placement 1.39).
 MAX_MICROVERSION: dict[str, tuple[tuple[str, str], ...]] = {
     "compute": (
         ("wallaby", "2.88"),

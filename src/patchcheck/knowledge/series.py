@@ -128,7 +128,9 @@ class Series:
         words = f"{self.title} {status}"
         began = self.status_since(day) if status != UNKNOWN else None
         if began is not None:
-            words += f" since {began[0].isoformat()}" if began[1] else f" (on record since {began[0].isoformat()})"
+            words += (
+                f" since {began[0].isoformat()}" if began[1] else f" (on record since {began[0].isoformat()})"
+            )
         upcoming = self.upcoming_after(day) if self.history else None
         if upcoming is not None:
             words += f", {upcoming[0]} planned for {upcoming[1].isoformat()}"
