@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 ZUUL_PYTHON = REPO / ".venv-zuul" / "bin" / "python"
 
 
-def validate(zuul_dir: Path) -> subprocess.CompletedProcess[str]:
+def validate(zuul_dir: Path, repo: Path = REPO) -> subprocess.CompletedProcess[str]:
     if not ZUUL_PYTHON.exists():
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true and .venv-zuul is missing: scripts/validate-zuul creates it")
@@ -25,7 +25,7 @@ def validate(zuul_dir: Path) -> subprocess.CompletedProcess[str]:
             "--zuul-dir",
             str(zuul_dir),
             "--repo",
-            str(REPO),
+            str(repo),
         ],
         capture_output=True,
         text=True,
@@ -70,3 +70,31 @@ def test_an_unknown_secret_and_a_duplicate_key_are_caught(broken: Path) -> None:
     result = validate(broken)
     assert "secret 'no-such-secret' is not defined" in result.stdout
     assert "YAMLDuplicateKeyError" in result.stdout
+
+
+def test_a_secret_that_reaches_no_playbook_is_caught(broken: Path) -> None:
+    """The bug a real Zuul showed: the child inherits every playbook, so its secret needs pass-to-parent."""
+    jobs = broken / "jobs.yaml"
+    jobs.write_text(jobs.read_text().replace("        pass-to-parent: true\n", ""))
+    result = validate(broken)
+    assert result.returncode == 1
+    assert (
+        "job patchcheck-tenant-check-example-cloud: secret 'patchcheck-example-cloud' reaches no playbook"
+        in result.stdout
+    )
+
+
+def test_a_collecting_role_before_the_tasks_is_caught(tmp_path: Path, broken: Path) -> None:
+    """The other bug: a play's roles run before its tasks, so fetch-output there fetched nothing."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "playbooks", repo / "playbooks")
+    shutil.copytree(REPO / "roles", repo / "roles")
+    post = repo / "playbooks" / "zuul" / "post.yaml"
+    text = post.read_text()
+    start = text.index("    # A task, not the play's `roles:`")
+    end = text.index("- name: Announce the artifacts")
+    post.write_text(text[:start] + "  roles:\n    - role: fetch-output\n\n" + text[end:])
+    result = validate(broken, repo)
+    assert result.returncode == 1, result.stdout
+    assert "role 'fetch-output' (in playbooks/zuul/post.yaml" in result.stdout
+    assert "runs before the play's tasks" in result.stdout

@@ -10,7 +10,11 @@ scripts/validate-zuul creates it), never in the project's. Checks:
 - references resolve: each job's parent (or Zuul's ``base``), nodeset,
   semaphores and secrets, each job a project pipeline names, and every
   playbook a job runs exists in the repository; roles in those playbooks exist
-  in roles/ or come from a repository the job lists under ``roles``.
+  in roles/ or come from a repository the job lists under ``roles``;
+- behaviour offline validation would otherwise miss: a secret on a job whose
+  playbooks are all inherited reaches none of them without ``pass-to-parent``;
+  a collecting role (``fetch-output`` ...) in a play's ``roles`` runs before
+  that play's ``tasks``, so it collects nothing they produce.
 
 Prints one line per problem (``file:line: what``) and exits 1 if there is any.
 """
@@ -32,6 +36,13 @@ ZUUL_JOBS_ROLES = frozenset(
     {"ensure-pip", "fetch-output", "fetch-zuul-cloner", "ensure-python", "add-build-sshkey"}
 )
 PLAYBOOK_KEYS = ("pre-run", "run", "post-run", "cleanup-run")
+#: Roles that collect what earlier steps produced: they must run after the tasks that produce it.
+COLLECTING_ROLES = frozenset(
+    {"fetch-output", "fetch-subunit-output", "fetch-zuul-logs", "fetch-tox-output", "fetch-sphinx-output"}
+)
+INCLUDE_ROLE = frozenset(
+    {"include_role", "import_role", "ansible.builtin.include_role", "ansible.builtin.import_role"}
+)
 
 
 def parsers() -> dict[str, Any]:
@@ -115,6 +126,7 @@ def check_references(found: dict[str, dict[str, tuple[str, dict[str, Any]]]], re
             if secret_name not in found["secret"]:
                 problems.append(f"{where}: job {name}: secret {secret_name!r} is not defined")
         role_repos = [role.get("zuul") for role in as_list(conf.get("roles")) if isinstance(role, dict)]
+        problems += check_secret_reach(name, where, conf)
         for key in PLAYBOOK_KEYS:
             for playbook in as_list(conf.get(key)):
                 playbook_name = playbook if isinstance(playbook, str) else playbook.get("name")
@@ -136,19 +148,59 @@ def check_references(found: dict[str, dict[str, tuple[str, dict[str, Any]]]], re
     return problems
 
 
+def check_secret_reach(name: str, where: str, conf: dict[str, Any]) -> list[str]:
+    """A secret is given to the playbooks of the job that attaches it; to its parents' only if passed."""
+    if any(conf.get(key) for key in PLAYBOOK_KEYS):
+        return []
+    problems = []
+    for secret in as_list(conf.get("secrets")):
+        if isinstance(secret, dict) and secret.get("pass-to-parent"):
+            continue
+        secret_name = secret if isinstance(secret, str) else secret.get("secret")
+        problems.append(
+            f"{where}: job {name}: secret {secret_name!r} reaches no playbook: every playbook of the job "
+            f"is inherited, and Zuul gives a secret to a parent's playbooks only with pass-to-parent: true"
+        )
+    return problems
+
+
+def included_roles(tasks: Any) -> list[str]:
+    """Roles a task list includes (``include_role``/``import_role``), also inside blocks."""
+    names = []
+    for task in as_list(tasks):
+        if not isinstance(task, dict):
+            continue
+        for key in INCLUDE_ROLE & task.keys():
+            names.append(str((task[key] or {}).get("name")))
+        for nested in ("block", "rescue", "always"):
+            names += included_roles(task.get(nested))
+    return names
+
+
 def check_roles(playbook: Path, where: str, job: str, role_repos: list[str | None], repo: Path) -> list[str]:
     problems = []
+    shown = playbook.relative_to(repo)
     for play in pyyaml.safe_load(playbook.read_text()) or []:
-        for role in as_list(play.get("roles")):
-            role_name = role if isinstance(role, str) else role.get("role", role.get("name"))
-            if (repo / "roles" / str(role_name)).is_dir():
+        listed = [
+            str(role if isinstance(role, str) else role.get("role", role.get("name")))
+            for role in as_list(play.get("roles"))
+        ]
+        for role_name in listed + included_roles(play.get("tasks")):
+            if (repo / "roles" / role_name).is_dir():
                 continue
             if role_name in ZUUL_JOBS_ROLES and "zuul/zuul-jobs" in role_repos:
                 continue
             problems.append(
-                f"{where}: job {job}: role {role_name!r} (in {playbook.relative_to(repo)}) is neither "
+                f"{where}: job {job}: role {role_name!r} (in {shown}) is neither "
                 f"in roles/ nor from a role repository the job lists"
             )
+        if play.get("tasks"):
+            problems += [
+                f"{where}: job {job}: role {role_name!r} (in {shown}, play {play.get('name', '')!r}) runs "
+                f"before the play's tasks and collects nothing they produce; include it as a task after them"
+                for role_name in listed
+                if role_name in COLLECTING_ROLES
+            ]
     return problems
 
 
