@@ -39,6 +39,7 @@ class TestCloud:
     __test__ = False
 
     state: Path
+    series: str = "hibiscus"
 
     @property
     def clouds_yaml(self) -> Path:
@@ -53,11 +54,11 @@ class TestCloud:
 
     def testbed(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, str(TESTBED), "--state-dir", str(self.state), *args],
+            [sys.executable, str(TESTBED), "--series", self.series, "--state-dir", str(self.state), *args],
             capture_output=True,
             text=True,
             check=False,
-            timeout=900,
+            timeout=1200,
         )
 
 
@@ -67,18 +68,23 @@ def unavailable(message: str) -> None:
     pytest.skip(f"local test cloud unavailable: {message}")
 
 
-@pytest.fixture(scope="session")
-def test_cloud() -> Iterator[TestCloud]:
-    cloud = TestCloud(STATE)
+def brought_up(cloud: TestCloud) -> Iterator[TestCloud]:
+    """The cloud running for the fixture's scope; stopped afterwards (ports free) if it was not running."""
     was_running = cloud.testbed("status").returncode == 0
     started = cloud.testbed("up")
     if started.returncode != 0:
-        unavailable(started.stderr.strip()[-3000:])
+        unavailable(f"{cloud.series}: {started.stderr.strip()[-3000:]}")
     try:
         yield cloud
     finally:
         if not was_running:
-            cloud.testbed("down")
+            stopped = cloud.testbed("down")
+            assert stopped.returncode == 0, stopped.stderr  # every worker gone, every port free
+
+
+@pytest.fixture(scope="session")
+def test_cloud() -> Iterator[TestCloud]:
+    yield from brought_up(TestCloud(STATE))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,51 +26,20 @@ from patchcheck.facts import load_facts
 from patchcheck.judge.maintained_release import max_microversion
 from patchcheck.knowledge.series import UNSUPPORTED, parse_series_status
 from tests.helpers import shared_data
-from tests.integration.conftest import REPO, VENV_BIN, TestCloud, run_tenant_playbook, unavailable
+from tests.integration.conftest import REPO, VENV_BIN, TestCloud, brought_up, run_tenant_playbook
 from tests.integration.test_tenant_check import ALLOWED_WRITE, log_positions, new_requests
 
 STATE = Path(os.environ.get("PATCHCHECK_CARACAL_DIR", REPO / ".testbed-caracal"))
 TESTCASE = "scs-0124-maintained-release"
 
 
-class CaracalCloud(TestCloud):
-    __test__ = False
-
-    def testbed(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [
-                sys.executable,
-                str(REPO / "testbed" / "testbed.py"),
-                "--series",
-                "caracal",
-                "--state-dir",
-                str(self.state),
-                *args,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=1200,
-        )
+@pytest.fixture(scope="module")
+def caracal_cloud() -> Iterator[TestCloud]:
+    yield from brought_up(TestCloud(STATE, series="caracal"))
 
 
 @pytest.fixture(scope="module")
-def caracal_cloud() -> Iterator[CaracalCloud]:
-    cloud = CaracalCloud(STATE)
-    was_running = cloud.testbed("status").returncode == 0
-    started = cloud.testbed("up")
-    if started.returncode != 0:
-        unavailable(f"the Caracal cloud: {started.stderr.strip()[-3000:]}")
-    try:
-        yield cloud
-    finally:
-        if not was_running:
-            stopped = cloud.testbed("down")
-            assert stopped.returncode == 0, stopped.stderr  # every worker gone, every port free
-
-
-@pytest.fixture(scope="module")
-def nightly(caracal_cloud: CaracalCloud, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def nightly(caracal_cloud: TestCloud, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("caracal-nightly")
     before = log_positions(caracal_cloud)
     run = run_tenant_playbook(caracal_cloud.clouds_yaml, out)
