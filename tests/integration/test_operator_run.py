@@ -227,7 +227,7 @@ def test_old_keystone_is_reported_with_its_advisories_and_deadlines(
     assert re.search(r"\(high, due 2025-11-07 00:00 UTC, overdue by \d+ days\): overdue", overdue["message"])
     release = items_of(results["scs-0124-maintained-release"])[f"old1 keystone {OLD_KEYSTONE}"]
     assert release["result"] == "FAIL"
-    assert "Dalmatian (2024.2), end of life" in release["message"]
+    assert "is Dalmatian (2024.2) end of life since 2026-04-29 (on 2026-11-23)" in release["message"]
 
 
 def test_debian_backports_count_as_fixes(debian_packages: tuple[str, ...], tmp_path: Path) -> None:
