@@ -83,7 +83,11 @@ def update(
     )
 
 
-def judge(facts: Path, out: Path, knowledge: Path) -> dict:
+def judge_run(
+    facts: Path, out: Path, knowledge: Path | str, day: str = "2026-11-25", *extra: str
+) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """`patchcheck judge` with the given knowledge ("shipped" or an index folder): result, verdicts."""
+    out.mkdir(parents=True, exist_ok=True)
     done = patchcheck(
         "judge",
         "--facts",
@@ -91,11 +95,16 @@ def judge(facts: Path, out: Path, knowledge: Path) -> dict:
         "--verdicts",
         out / "verdicts.json",
         "--reference-date",
-        "2026-11-25",
+        day,
+        *extra,
         env={"PATCHCHECK_KNOWLEDGE_DIR": str(knowledge)},
     )
     assert done.returncode in (0, 1, 3), done.stderr
-    return json.loads((out / "verdicts.json").read_text())
+    return done, json.loads((out / "verdicts.json").read_text())
+
+
+def judge(facts: Path, out: Path, knowledge: Path) -> dict:
+    return judge_run(facts, out, knowledge)[1]
 
 
 def advisories_of(verdicts: dict) -> dict[str, dict]:
@@ -163,18 +172,9 @@ def test_a_changelog_naming_an_unknown_advisory_aborts_that_host(tmp_path: Path)
         ],
     )
     facts = write(document, tmp_path / "host-swift1.json")
-    done = patchcheck(
-        "judge",
-        "--facts",
-        facts,
-        "--verdicts",
-        tmp_path / "v.json",
-        "--reference-date",
-        "2026-11-25",
-        env={"PATCHCHECK_KNOWLEDGE_DIR": "shipped"},
-    )
+    done, verdicts = judge_run(facts, tmp_path / "out", "shipped")
     assert done.returncode in (1, 3), done.stderr
-    items = advisories_of(json.loads((tmp_path / "v.json").read_text()))
+    items = advisories_of(verdicts)
     behind = items["swift1 OSSA-2026-030 (unknown to the index)"]
     assert behind["result"] == "ABORT"
     assert "python3-swift 2.30.1-0+deb12u2 names OSSA-2026-030" in behind["message"]
@@ -187,19 +187,8 @@ def test_knowledge_older_than_the_limit_cannot_prove_compliance(
 ) -> None:
     """The shipped index ages from its build (2026-11-25): two days later it cannot prove a host patched."""
     facts = nova_host(tmp_path / "host", "34.0.0")
-    done = patchcheck(
-        "judge",
-        "--facts",
-        facts,
-        "--verdicts",
-        tmp_path / "v.json",
-        "--reference-date",
-        day,
-        "--max-knowledge-age",
-        "2",
-        env={"PATCHCHECK_KNOWLEDGE_DIR": "shipped"},
-    )
-    items = advisories_of(json.loads((tmp_path / "v.json").read_text()))
+    done, verdicts = judge_run(facts, tmp_path / "out", "shipped", day, "--max-knowledge-age", "2")
+    items = advisories_of(verdicts)
     too_old = items.get("cmp1 (advisory knowledge too old)")
     if stale:
         assert too_old is not None and too_old["result"] == "ABORT"
