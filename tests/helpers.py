@@ -84,6 +84,25 @@ def run_patchcheck(*args: str | Path, timeout: float = 300) -> subprocess.Comple
     )
 
 
+def run_deliver(
+    report: Path, credentials: dict[str, Path], monitor: str, spool: Path
+) -> subprocess.CompletedProcess[str]:
+    """``patchcheck deliver`` with a signing ``key`` and a ``token`` file, as the playbooks call it."""
+    return run_patchcheck(
+        "deliver",
+        "--report",
+        report,
+        "--key",
+        credentials["key"],
+        "--token-file",
+        credentials["token"],
+        "--monitor",
+        monitor,
+        "--spool",
+        spool,
+    )
+
+
 def shared_data() -> Path:
     """The upstream snapshots; with CI=true their absence fails the test, elsewhere it skips it."""
     import pytest

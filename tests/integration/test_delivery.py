@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import patchcheck_argv, run_patchcheck
+from tests.helpers import patchcheck_argv, run_deliver, run_patchcheck
 from tests.integration.conftest import APIKEY, Monitor, TestCloud, run_tenant_playbook
 from tests.integration.monitor_receiver import Receiver
 
@@ -27,24 +27,6 @@ def report(test_cloud: TestCloud, tmp_path_factory: pytest.TempPathFactory) -> P
 
 def patchcheck(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return run_patchcheck(*args)
-
-
-def deliver(
-    report: Path, keys: dict[str, Path], monitor: str, spool: Path
-) -> subprocess.CompletedProcess[str]:
-    return patchcheck(
-        "deliver",
-        "--report",
-        report,
-        "--key",
-        keys["key"],
-        "--token-file",
-        keys["token"],
-        "--monitor",
-        monitor,
-        "--spool",
-        spool,
-    )
 
 
 def upload(keys: dict[str, Path], monitor: str, spool: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -66,7 +48,7 @@ def test_a_permanent_refusal_is_moved_aside_and_fails_with_exit_6(
     """Answers the real monitor gives only in rare states (401 and 415 are tried on the real one)."""
     receiver.mode = f"status:{status}"
     spool = tmp_path / "spool"
-    result = deliver(report, keys, receiver.url, spool)
+    result = run_deliver(report, keys, receiver.url, spool)
     assert result.returncode == 6, result.stderr
     assert f"HTTP {status}" in result.stderr and "refused for good" in result.stderr
     assert spooled(spool) == [] and len(spooled(spool / "refused")) == 1
@@ -80,7 +62,7 @@ def test_a_passing_refusal_is_retried(
     status: int, report: Path, keys: dict[str, Path], receiver: Receiver, tmp_path: Path
 ) -> None:
     receiver.mode = f"status:{status}"
-    result = deliver(report, keys, receiver.url, tmp_path / "spool")
+    result = run_deliver(report, keys, receiver.url, tmp_path / "spool")
     assert result.returncode == 5, result.stderr
     assert len(spooled(tmp_path / "spool")) == 1
 
@@ -89,7 +71,7 @@ def test_server_error_is_retried_later(
     report: Path, keys: dict[str, Path], receiver: Receiver, tmp_path: Path
 ) -> None:
     receiver.mode = "500"
-    result = deliver(report, keys, receiver.url, tmp_path / "spool")
+    result = run_deliver(report, keys, receiver.url, tmp_path / "spool")
     assert result.returncode == 5
     assert "HTTP 500" in result.stderr
     assert len(spooled(tmp_path / "spool")) == 1
@@ -100,7 +82,7 @@ def test_secret_files_readable_by_others_are_refused(
     report: Path, keys: dict[str, Path], receiver: Receiver, tmp_path: Path, what: str
 ) -> None:
     keys[what].chmod(0o644)
-    result = deliver(report, keys, receiver.url, tmp_path / "spool")
+    result = run_deliver(report, keys, receiver.url, tmp_path / "spool")
     assert result.returncode == 4
     assert f"run: chmod 600 {keys[what]}" in result.stderr
     assert result.stderr.count("\n") == 1
@@ -112,7 +94,7 @@ def test_two_runs_at_once_send_each_report_once(
 ) -> None:
     spool = tmp_path / "spool"
     receiver.mode = "500"
-    assert deliver(report, keys, receiver.url, spool).returncode == 5
+    assert run_deliver(report, keys, receiver.url, spool).returncode == 5
     receiver.mode, receiver.requests = "normal", []
     command = patchcheck_argv(
         "upload", "--token-file", keys["token"], "--monitor", receiver.url, "--spool", spool, "--all"

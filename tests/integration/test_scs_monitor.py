@@ -25,6 +25,7 @@ from patchcheck.scope import SHIPPED_SCOPES, shipped_scope
 from tests.helpers import (
     hibiscus_document,
     host_facts_document,
+    run_deliver,
     run_patchcheck,
     write,
 )
@@ -56,24 +57,6 @@ def report_of(facts: Path, out: Path, subject: str) -> Path:
     return out / "report.yaml"
 
 
-def deliver(
-    report: Path, account: dict[str, Path], monitor: str, spool: Path
-) -> subprocess.CompletedProcess[str]:
-    return run_patchcheck(
-        "deliver",
-        "--report",
-        report,
-        "--key",
-        account["key"],
-        "--token-file",
-        account["token"],
-        "--monitor",
-        monitor,
-        "--spool",
-        spool,
-    )
-
-
 def results_in(report: Path) -> dict[str, int]:
     (invocation,) = yaml.safe_load(report.read_text())["run"]["invocations"].values()
     return dict(invocation["results"])
@@ -102,12 +85,12 @@ def test_tenant_and_operator_reports_are_shown_and_neither_replaces_the_other(
     operator = report_of(facts_folder(tmp_path / "host", "host", NOW), tmp_path, "cloud-a")
     operator_results = results_in(operator)
     assert sorted(operator_results) == sorted(OPERATOR.testcase_ids)  # every testcase, ABORT where none ran
-    assert deliver(operator, account, monitor.url, tmp_path / "spool").returncode == 0
+    assert run_deliver(operator, account, monitor.url, tmp_path / "spool").returncode == 0
     tenant_out = tmp_path / "tenant"
     tenant_out.mkdir()
     tenant = report_of(facts_folder(tmp_path / "tfacts", "tenant", NOW), tenant_out, "cloud-a")
     assert sorted(results_in(tenant)) == sorted(TENANT.testcase_ids)
-    sent = deliver(tenant, account, monitor.url, tmp_path / "spool")
+    sent = run_deliver(tenant, account, monitor.url, tmp_path / "spool")
     assert sent.returncode == 0, sent.stderr
     status = monitor.status("cloud-a")
     assert shown(status, OPERATOR.uuid) == operator_results
@@ -120,7 +103,7 @@ def test_tenant_and_operator_reports_are_shown_and_neither_replaces_the_other(
     later_out = tmp_path / "later"
     later_out.mkdir()
     later = report_of(facts_folder(tmp_path / "t2", "tenant", NOW, endpoints=[]), later_out, "cloud-a")
-    assert deliver(later, account, monitor.url, tmp_path / "spool").returncode == 0
+    assert run_deliver(later, account, monitor.url, tmp_path / "spool").returncode == 0
     again = monitor.status("cloud-a")
     assert shown(again, TENANT.uuid) == results_in(later) != results_in(tenant)
     assert again[OPERATOR.uuid]["results"] == status[OPERATOR.uuid]["results"]
@@ -143,15 +126,15 @@ def test_checked_at_is_the_gathering_time_and_old_facts_do_not_count(
     assert document["run"]["reported_at"] > gathered
     (invocation,) = document["run"]["invocations"].values()
     assert any("older than the testcase's lifetime" in line for line in invocation["stderr"])
-    assert deliver(report, account, monitor.url, tmp_path / "spool").returncode == 0
+    assert run_deliver(report, account, monitor.url, tmp_path / "spool").returncode == 0
     assert monitor.status("cloud-old").get(TENANT.uuid, {}).get("results", {}) == {}  # too old to count
 
 
 def test_replay_is_409_and_counts_as_delivered(monitor: Monitor, tmp_path: Path) -> None:
     account = monitor.account("cloud-a")
     report = report_of(facts_folder(tmp_path / "f", "tenant", NOW), tmp_path, "cloud-a")
-    assert deliver(report, account, monitor.url, tmp_path / "spool").returncode == 0
-    again = deliver(report, account, monitor.url, tmp_path / "spool")
+    assert run_deliver(report, account, monitor.url, tmp_path / "spool").returncode == 0
+    again = run_deliver(report, account, monitor.url, tmp_path / "spool")
     assert again.returncode == 0, again.stderr
     assert "already delivered: HTTP 409" in again.stderr
     assert not list((tmp_path / "spool").glob("*.yaml"))
@@ -167,7 +150,7 @@ def test_an_unregistered_key_is_refused_for_good_with_the_monitors_answer(
     )
     report = report_of(facts_folder(tmp_path / "f", "tenant", NOW), tmp_path, "cloud-a")
     spool = tmp_path / "spool"
-    refused = deliver(report, {**account, "key": stranger}, monitor.url, spool)
+    refused = run_deliver(report, {**account, "key": stranger}, monitor.url, spool)
     assert refused.returncode == 6, refused.stderr
     assert "HTTP 401" in refused.stderr and "verification failed" in refused.stderr  # the monitor's words
     assert not list(spool.glob("*.yaml"))  # not retried: moved aside
@@ -178,7 +161,7 @@ def test_an_unregistered_key_is_refused_for_good_with_the_monitors_answer(
     wrong = tmp_path / "wrong-token"
     wrong.write_text(base64.b64encode(b"cloud-a:not-the-password").decode())
     wrong.chmod(0o600)
-    refused = deliver(report, {**account, "token": wrong}, monitor.url, tmp_path / "spool2")
+    refused = run_deliver(report, {**account, "token": wrong}, monitor.url, tmp_path / "spool2")
     assert refused.returncode == 6
     assert "HTTP 401" in refused.stderr
     assert "not-the-password" not in refused.stderr + refused.stdout
@@ -188,15 +171,15 @@ def test_two_subjects_never_send_each_others_reports(monitor: Monitor, tmp_path:
     a, b = monitor.account("cloud-a"), monitor.account("cloud-b")
     spool = tmp_path / "shared-spool"  # one folder for both, on purpose (the default is one per subject)
     report_b = report_of(facts_folder(tmp_path / "fb", "tenant", NOW), tmp_path, "cloud-b")
-    mismatch = deliver(report_b, a, monitor.url, spool)
+    mismatch = run_deliver(report_b, a, monitor.url, spool)
     assert mismatch.returncode == 4
     assert "'cloud-b', but" in mismatch.stderr and "is the token of 'cloud-a'" in mismatch.stderr
     closed = f"http://127.0.0.1:{free_port()}"
-    assert deliver(report_b, b, closed, spool).returncode == 5  # waits for cloud-b's next run
+    assert run_deliver(report_b, b, closed, spool).returncode == 5  # waits for cloud-b's next run
     out_a = tmp_path / "a"
     out_a.mkdir()
     report_a = report_of(facts_folder(tmp_path / "fa", "tenant", NOW), out_a, "cloud-a")
-    sent = deliver(report_a, a, monitor.url, spool)
+    sent = run_deliver(report_a, a, monitor.url, spool)
     assert sent.returncode == 0, sent.stderr  # cloud-b's waiting report is not cloud-a's concern
     everything = run_patchcheck(
         "upload", "--token-file", a["token"], "--monitor", monitor.url, "--spool", spool, "--all"
@@ -218,7 +201,7 @@ def test_a_stopped_monitor_keeps_the_report_until_it_is_back(monitor: Monitor, t
     spool = tmp_path / "spool"
     monitor.local.down()
     try:
-        waiting = deliver(report, account, monitor.url, spool)
+        waiting = run_deliver(report, account, monitor.url, spool)
         assert waiting.returncode == 5
         assert "cannot connect" in waiting.stderr
         assert len(list(spool.glob("*.yaml"))) == 1
