@@ -69,10 +69,14 @@ class Series:
     history: tuple[Recorded, ...] = ()
     """Every version of the file that named this series, oldest first."""
 
+    def landed_by(self, day: dt.date) -> list[Recorded]:
+        """The versions of the file that had landed by ``day``; the last one is in force."""
+        return [recorded for recorded in self.history if recorded.since <= day]
+
     def status_on(self, day: dt.date) -> str:
         """The status in force on ``day``: from the version of the file in force then."""
         if self.history:
-            in_force = [recorded for recorded in self.history if recorded.since <= day]
+            in_force = self.landed_by(day)
             if not in_force:
                 return UNKNOWN  # before the history names the series: it cannot tell
             return in_force[-1].on(day)
@@ -88,7 +92,7 @@ class Series:
 
     def upcoming_after(self, day: dt.date) -> tuple[str, dt.date] | None:
         """The next planned transition after ``day`` in the version in force on ``day``."""
-        in_force = [recorded for recorded in self.history if recorded.since <= day] or [
+        in_force = self.landed_by(day) or [
             Recorded(dt.date.min, self.status, self.next_phase_status, self.next_phase_date)
         ]
         recorded = in_force[-1]
@@ -102,7 +106,7 @@ class Series:
         Inexact means the status was already on record when the history first
         named the series: it began on that day or earlier.
         """
-        in_force = [recorded for recorded in self.history if recorded.since <= day]
+        in_force = self.landed_by(day)
         if not in_force:
             return None
         segments: list[tuple[dt.date, str]] = []
