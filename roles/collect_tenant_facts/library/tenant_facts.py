@@ -37,6 +37,13 @@ options:
         chain with sslyze (ordinary handshakes; no vulnerability probes).
     type: bool
     default: true
+  dashboard_url:
+    description:
+      - The dashboard's login page (Horizon, Skyline), which the catalog does not list. When unset, the
+        cloud's C(dashboard_url) key in clouds.yaml is used; C(none) says the cloud serves no dashboard.
+      - Read with unauthenticated GETs only (the page and redirects within the same host); the login form
+        is never posted. Cookie values are never recorded, only their attributes and shape.
+    type: str
   deadline:
     description:
       - Seconds the whole collection may take; requests after it are recorded as not read. Each
@@ -68,8 +75,9 @@ import socket
 import ssl
 import time
 import traceback
+from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -289,7 +297,12 @@ def certificate_not_after(der: bytes) -> datetime.datetime | None:
 
 
 def gather(
-    cloud: str, interfaces: list[str], timeout: int, scan_tls: bool = True, deadline: int = 600
+    cloud: str,
+    interfaces: list[str],
+    timeout: int,
+    scan_tls: bool = True,
+    deadline: int = 600,
+    dashboard_url: str | None = None,
 ) -> dict[str, Any]:
     facts = {
         "schema_version": SCHEMA_VERSION,
@@ -303,33 +316,51 @@ def gather(
         "object_store_info": None,
         "errors": [],
     }
+    budget = Budget(deadline)
     try:
         connection = openstack.connect(cloud=cloud, app_name="patchcheck", app_version=collector_version())
     except Exception as exc:  # unknown cloud, unreadable clouds.yaml
         facts["auth"]["error"] = f"cannot use cloud {cloud!r} from clouds.yaml: {one_line(exc)}"
         return without_userinfo(facts)
+    verify = connection.config.config.get("verify", True)
+    cacert = connection.config.config.get("cacert")
+    tls_verify = cacert if (verify and cacert) else verify
+    tls_seen: dict[str, Any] = {}
     facts["auth"]["auth_url"] = connection.config.get_auth_args().get("auth_url")
     session = connection.session
     try:
         access = session.auth.get_access(session)
     except Exception as exc:  # refused, rejected, or an incomplete auth section (a bare Exception)
         facts["auth"]["error"] = one_line(exc)
-        return without_userinfo(facts)
-    facts["auth"]["ok"] = True
-    facts["auth"]["roles"] = sorted(access.role_names or [])
-    facts["token"] = token_facts(access)
-    verify = connection.config.config.get("verify", True)
-    cacert = connection.config.config.get("cacert")
-    read_catalog(
-        facts,
-        session,
-        access,
-        interfaces,
-        timeout,
-        tls_verify=cacert if (verify and cacert) else verify,
-        scan_tls=scan_tls,
-        budget=Budget(deadline),
-    )
+        access = None
+    if access is not None:
+        facts["auth"]["ok"] = True
+        facts["auth"]["roles"] = sorted(access.role_names or [])
+        facts["token"] = token_facts(access)
+        read_catalog(
+            facts,
+            session,
+            access,
+            interfaces,
+            timeout,
+            tls_verify=tls_verify,
+            scan_tls=scan_tls,
+            budget=budget,
+            tls_seen=tls_seen,
+        )
+    # The dashboard needs no token: it is read even when authentication failed.
+    named = dashboard_url if dashboard_url is not None else connection.config.config.get("dashboard_url")
+    source = "variable" if dashboard_url is not None else "clouds.yaml"
+    dashboard = guarded_dashboard(lambda: dashboard_facts(named, source, timeout, tls_verify, budget), source)
+    where = dashboard.get("tls_host")
+    if where:
+        if where not in tls_seen and budget.left() > 0:
+            root = f"https://{where}/"
+            tls_seen[where] = tls_facts(root, tls_verify, timeout)
+            if scan_tls:
+                tls_seen[where]["scan"] = guarded(lambda: tls_scan(root, tls_verify, timeout))
+        dashboard["tls"] = tls_seen.get(where, {"error": "not scanned: the collection's deadline has passed"})
+    facts["dashboard"] = dashboard
     return without_userinfo(facts)
 
 
@@ -342,8 +373,13 @@ def read_catalog(
     tls_verify: bool | str,
     scan_tls: bool,
     budget: Budget,
+    tls_seen: dict[str, Any] | None = None,
 ) -> None:
-    """Every endpoint of the catalog, each on its own: what fails for one is that one's error."""
+    """Every endpoint of the catalog, each on its own: what fails for one is that one's error.
+
+    ``tls_seen`` holds each host:port's TLS facts, shared with the dashboard's reader.
+    """
+    tls_seen = {} if tls_seen is None else tls_seen
     roots = {}
     catalog = access.service_catalog.catalog if access.service_catalog else []
     for service in catalog if isinstance(catalog, list) else []:
@@ -369,7 +405,6 @@ def read_catalog(
             roots.setdefault(key, []).append(entry["service_type"])
 
     auth_over_https = str(facts["auth"].get("auth_url") or "").startswith("https://")
-    tls_seen: dict[str, Any] = {}
     for (root, interface, region), service_types in sorted(roots.items(), key=lambda item: str(item[0])):
         record = {
             "version_url": root,
@@ -465,6 +500,281 @@ def read_endpoint(
                 "password_regex_description": None,
             }
         )
+
+
+#: Dashboard response headers kept as evidence: banners, framing, transport and compression.
+DASHBOARD_HEADERS = (
+    "Server",
+    "X-Powered-By",
+    "X-Frame-Options",
+    "Content-Security-Policy",
+    "Strict-Transport-Security",
+    "Content-Encoding",
+    "Content-Type",
+)
+MAX_DASHBOARD_REDIRECTS = 5
+MAX_COOKIES = 32
+MAX_TEXT = 256
+URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s\"';?#<>]+)")
+#: Django's signing format (payload:timestamp:signature), the shape of signed-cookie sessions (OSSN-0017).
+SIGNED_VALUE = re.compile(r"^\.?[A-Za-z0-9_-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$")
+JWT_VALUE = re.compile(r"^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+
+
+def dashboard_facts(
+    url: str | None, source: str, timeout: int, tls_verify: bool | str, budget: Budget
+) -> dict[str, Any]:
+    """What an unauthenticated visitor's browser receives from the dashboard's login page.
+
+    GETs only: the page and redirects within the same host, never the form's POST and never
+    a login. Cookie values stay unrecorded: only their attributes, their shape (signed,
+    opaque, ...) and the hosts of URLs inside them (OSSN-0073) are kept.
+    """
+    record: dict[str, Any] = {
+        "url": None,
+        "source": source,
+        "declared_absent": False,
+        "error": None,
+        "pages": [],
+        "final_url": None,
+        "login_form": None,
+        "tls_host": None,
+    }
+    if url is None or not str(url).strip():
+        record["error"] = "no dashboard URL given (patchcheck_dashboard_url, or dashboard_url in clouds.yaml)"
+        return record
+    if str(url).strip().lower() == "none":
+        record["declared_absent"] = True
+        return record
+    try:
+        parts = urlsplit(str(url).strip())
+        port = parts.port
+    except ValueError as exc:
+        record["error"] = f"not a URL: {one_line(exc)}"
+        return record
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        record["error"] = f"not an http(s) URL: {clip(url)}"
+        return record
+    netloc = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    netloc += f":{port}" if port else ""
+    current = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    record["url"] = urlunsplit((parts.scheme, netloc, parts.path or "/", "", ""))
+    import requests
+
+    for _ in range(MAX_DASHBOARD_REDIRECTS + 1):
+        page, location = dashboard_page(requests, current, timeout, tls_verify, budget)
+        record["pages"].append(page)
+        if page["error"] or location is None:
+            break
+        target = urlsplit(urljoin(current, location))
+        if target.hostname != parts.hostname or target.scheme not in ("http", "https"):
+            page["error"] = f"redirects to another host ({target.scheme}://{target.hostname}); not followed"
+            break
+        current = urlunsplit((target.scheme, target.netloc, target.path or "/", target.query, ""))
+    else:
+        record["pages"][-1]["error"] = f"more than {MAX_DASHBOARD_REDIRECTS} redirects; not followed"
+    last = record["pages"][-1]
+    record["final_url"] = last["url"]
+    if last["error"] is None and last["body"] is not None:
+        record["login_form"] = login_form(last["body"], current)
+    for page in record["pages"]:
+        page.pop("body", None)
+    final = urlsplit(record["final_url"])
+    if final.scheme == "https":
+        record["tls_host"] = final.netloc
+    return record
+
+
+def dashboard_page(
+    requests: Any, url: str, timeout: int, tls_verify: bool | str, budget: Budget
+) -> tuple[dict[str, Any], str | None]:
+    """One unauthenticated GET: status, kept headers, cookies' attributes, the HTML (dropped later)."""
+    parts = urlsplit(url)
+    page: dict[str, Any] = {
+        "url": urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")),
+        "http_status": None,
+        "error": None,
+        "headers": {},
+        "cookies": [],
+        "redirect": None,
+        "body": None,
+    }
+    allowed = min(float(timeout), budget.left())
+    if allowed <= 0:
+        page["error"] = "not read: the collection's deadline has passed"
+        return page, None
+    end = time.monotonic() + allowed
+    try:
+        response = requests.get(
+            url,
+            timeout=allowed,
+            allow_redirects=False,
+            stream=True,
+            verify=tls_verify,
+            headers={
+                "Accept": "text/html",
+                "Accept-Encoding": "gzip, deflate",  # a compressed answer shows OSSN-0037
+                "User-Agent": f"patchcheck/{collector_version()}",
+            },
+        )
+    except Exception as exc:  # refused, TLS failure, timeout: this dashboard's evidence gap
+        page["error"] = one_line(exc)
+        return page, None
+    try:
+        page["http_status"] = response.status_code
+        page["headers"] = {
+            name: clip(response.headers[name]) for name in DASHBOARD_HEADERS if name in response.headers
+        }
+        raw_headers = getattr(response.raw, "headers", None)
+        set_cookies = raw_headers.getlist("Set-Cookie") if hasattr(raw_headers, "getlist") else []
+        page["cookies"] = [cookie_facts(header) for header in set_cookies[:MAX_COOKIES]]
+        location = response.headers.get("Location") if response.is_redirect else None
+        if location is not None:
+            target = urlsplit(urljoin(url, location))
+            page["redirect"] = urlunsplit((target.scheme, target.netloc, target.path, "", ""))
+            return page, location
+        data, error = read_bounded(response, end)
+        if error:
+            page["error"] = error
+        elif response.status_code >= 400:
+            page["error"] = f"HTTP {response.status_code}"
+        else:
+            page["body"] = data.decode(response.encoding or "utf-8", errors="replace")
+        return page, None
+    finally:
+        response.close()
+
+
+def cookie_facts(header: str) -> dict[str, Any]:
+    """A Set-Cookie header's attributes and the value's shape; never the value."""
+    first, *attributes = header.split(";")
+    name, _, value = first.partition("=")
+    flags: dict[str, str] = {}
+    for attribute in attributes:
+        key, _, argument = attribute.strip().partition("=")
+        flags[key.strip().lower()] = argument.strip()
+    try:
+        max_age = int(flags["max-age"]) if "max-age" in flags else None
+    except ValueError:
+        max_age = None
+    value = value.strip().strip('"')
+    return {
+        "name": clip(name.strip()),
+        "secure": "secure" in flags,
+        "httponly": "httponly" in flags,
+        "samesite": clip(flags["samesite"]) if flags.get("samesite") else None,
+        "path": clip(flags["path"]) if flags.get("path") else None,
+        "domain": clip(flags["domain"]) if flags.get("domain") else None,
+        "max_age_s": max_age,
+        "value_shape": value_shape(value),
+        "value_hosts": url_hosts(unquote(value)),
+    }
+
+
+def value_shape(value: str) -> str:
+    if not value:
+        return "empty"
+    if "://" in unquote(value):
+        return "url"
+    if SIGNED_VALUE.match(value):
+        return "signed"
+    if JWT_VALUE.match(value):
+        return "jwt"
+    return "opaque"
+
+
+def url_hosts(text: str) -> list[str]:
+    """Hosts of the URLs in a text (no userinfo, no port, at most five): what OSSN-0073 is about."""
+    hosts = []
+    for match in URL_IN_TEXT.finditer(text):
+        host = match.group(1).rpartition("@")[2]
+        host = host[1:].partition("]")[0] if host.startswith("[") else host.partition(":")[0]
+        if host and host not in hosts:
+            hosts.append(clip(host))
+        if len(hosts) == 5:
+            break
+    return hosts
+
+
+def clip(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "..."
+
+
+class LoginFormParser(HTMLParser):
+    """The first form with a password field: method, action, and region choices' hosts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict[str, Any]] = []
+        self.current: dict[str, Any] | None = None
+        self.in_region = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {key.lower(): value or "" for key, value in attrs}
+        if tag == "form":
+            self.current = {
+                "method": values.get("method", "GET").upper()[:16],
+                "action": values.get("action", ""),
+                "password_field": False,
+                "region_hosts": [],
+            }
+            self.forms.append(self.current)
+        elif self.current is None:
+            return
+        elif tag == "input" and values.get("type", "").lower() == "password":
+            self.current["password_field"] = True
+        elif tag == "select":
+            self.in_region = values.get("name") == "region"
+        elif (tag == "option" and self.in_region) or (tag == "input" and values.get("name") == "region"):
+            for host in url_hosts(values.get("value", "")):
+                if host not in self.current["region_hosts"] and len(self.current["region_hosts"]) < 10:
+                    self.current["region_hosts"].append(host)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.current = None
+        elif tag == "select":
+            self.in_region = False
+
+
+def login_form(html: str, page_url: str) -> dict[str, Any]:
+    """Where the login form sends the password: scheme and path only (never a query)."""
+    parser = LoginFormParser()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception as exc:  # malformed markup is this page's gap, not the run's end
+        return {"found": False, "error": f"not parsed: {one_line(exc)}"}
+    form = next((form for form in parser.forms if form["password_field"]), None)
+    if form is None:
+        return {"found": False, "error": None}
+    target = urlsplit(urljoin(page_url, form["action"]))
+    return {
+        "found": True,
+        "error": None,
+        "method": form["method"],
+        "action": urlunsplit((target.scheme, target.netloc, target.path, "", "")),
+        "action_scheme": target.scheme,
+        "region_hosts": form["region_hosts"],
+    }
+
+
+def guarded_dashboard(read: Any, source: str) -> dict[str, Any]:
+    """The dashboard's record; whatever reading it raised is its error, never the run's end."""
+    try:
+        return read()
+    except Exception as exc:
+        return {
+            "url": None,
+            "source": source,
+            "declared_absent": False,
+            "error": f"not read: {one_line(exc)}",
+            "pages": [],
+            "final_url": None,
+            "login_form": None,
+            "tls_host": None,
+        }
 
 
 def guarded(scan: Any) -> dict[str, Any]:
@@ -640,6 +950,7 @@ def main() -> None:
             "timeout": {"type": "int", "default": 15},
             "scan_tls": {"type": "bool", "default": True},
             "deadline": {"type": "int", "default": 600},
+            "dashboard_url": {"type": "str", "default": None},
         },
         supports_check_mode=True,
     )
@@ -651,6 +962,7 @@ def main() -> None:
         module.params["timeout"],
         module.params["scan_tls"],
         module.params["deadline"],
+        module.params["dashboard_url"],
     )
     module.exit_json(changed=False, facts=facts)
 

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from patchcheck.facts import TenantFacts
+from patchcheck.judge import dashboard
 from patchcheck.judge.verdict import Finding, Result
 
 OSSN_TESTCASE = "scs-0124-ossn-tenant-visible"
@@ -57,6 +58,11 @@ def public_endpoints(facts: TenantFacts) -> list[Any]:
 
 
 def judge_ossn_visible(facts: TenantFacts) -> list[Finding]:
+    """The API's view (images, banners, token) and the dashboard's login page (judge/dashboard.py)."""
+    return api_ossn_visible(facts) + dashboard.judge_dashboard_ossn(facts)
+
+
+def api_ossn_visible(facts: TenantFacts) -> list[Finding]:
     if not facts.auth_ok:
         return [
             Finding(
@@ -171,6 +177,10 @@ def token_lifetime(facts: TenantFacts) -> Finding:
 
 
 def judge_https_endpoints(facts: TenantFacts) -> list[Finding]:
+    return api_https_endpoints(facts) + dashboard.judge_dashboard_https(facts)
+
+
+def api_https_endpoints(facts: TenantFacts) -> list[Finding]:
     if not facts.auth_ok:
         return [
             Finding(
@@ -228,9 +238,6 @@ def judge_https_endpoints(facts: TenantFacts) -> list[Finding]:
 
 
 def judge_tls_profile(facts: TenantFacts, now: dt.datetime) -> list[Finding]:
-    profile = intermediate_profile()
-    allowed_protocols = set(profile["tls_versions"])
-    allowed_suites = set(profile["ciphersuites"]) | set(profile["ciphers"]["iana"])
     findings = []
     scanned: set[str] = set()
     for endpoint in public_endpoints(facts):
@@ -241,49 +248,23 @@ def judge_tls_profile(facts: TenantFacts, now: dt.datetime) -> list[Finding]:
         if where in scanned:
             continue
         scanned.add(where)
-        subject = f"{facts.cloud} tls {where}"
-        scan = tls.get("scan") or {}
-        if not scan or scan.get("error"):
-            findings.append(
-                Finding(
-                    TLS_TESTCASE,
-                    subject,
-                    Result.ABORT,
-                    f"{where}: TLS not scanned ({scan.get('error', 'no scan')})",
-                )
-            )
-            continue
-        problems = []
-        offered = {label: suites for label, suites in scan["protocols"].items() if suites}
-        for label, suites in offered.items():
-            if PROTOCOL_NAMES.get(label) not in allowed_protocols:
-                problems.append(f"offers {label}")
-            else:
-                extra = sorted(set(suites) - allowed_suites)
-                if extra:
-                    problems.append(
-                        f"{label} offers {', '.join(extra[:3])}{' ...' if len(extra) > 3 else ''}"
-                    )
-        if not offered:
-            problems.append("no protocol accepted")
-        certificate = scan.get("certificate")
-        if certificate is None:
-            problems.append("no certificate read")
-        else:
-            if not certificate["trusted"]:
-                problems.append("certificate chain not trusted")
-            if dt.datetime.fromisoformat(certificate["not_after"]) < now:
-                problems.append(f"certificate expired {certificate['not_after'][:10]}")
         hsts = facts_headers(facts, endpoint.version_url).get("Strict-Transport-Security")
-        if not hsts:
-            problems.append("no Strict-Transport-Security header")
-        result = Result.FAIL if problems else Result.PASS
-        message = (
-            f"{where}: {'; '.join(problems)} (Mozilla intermediate expected)"
-            if problems
-            else f"{where}: {', '.join(offered)} with intermediate cipher suites, trusted certificate, HSTS"
+        findings.append(tls_finding(f"{facts.cloud} tls {where}", where, tls, hsts, now))
+    served = dashboard.dashboard_tls(facts)
+    if served is not None:
+        where, tls, hsts = served
+        findings.append(
+            tls_finding(f"{facts.cloud} dashboard tls {where}", f"dashboard {where}", tls, hsts, now)
         )
-        findings.append(Finding(TLS_TESTCASE, subject, result, message, {"scan": scan}))
+    elif dashboard.unusable(facts) and not dashboard.declared_absent(facts):
+        findings.append(
+            Finding(
+                TLS_TESTCASE,
+                f"{facts.cloud} dashboard tls",
+                Result.ABORT,
+                f"{dashboard.unusable(facts)}; its TLS unknown",
+            )
+        )
     if not findings:
         findings.append(
             Finding(
@@ -294,3 +275,46 @@ def judge_tls_profile(facts: TenantFacts, now: dt.datetime) -> list[Finding]:
             )
         )
     return findings
+
+
+def tls_finding(subject: str, where: str, tls: dict[str, Any], hsts: str | None, now: dt.datetime) -> Finding:
+    """One https host:port against Mozilla's intermediate profile, with HSTS on its answer (OSSN-0035)."""
+    profile = intermediate_profile()
+    allowed_protocols = set(profile["tls_versions"])
+    allowed_suites = set(profile["ciphersuites"]) | set(profile["ciphers"]["iana"])
+    scan = tls.get("scan") or {}
+    if not scan or scan.get("error"):
+        return Finding(
+            TLS_TESTCASE,
+            subject,
+            Result.ABORT,
+            f"{where}: TLS not scanned ({scan.get('error') or tls.get('error') or 'no scan'})",
+        )
+    problems = []
+    offered = {label: suites for label, suites in scan["protocols"].items() if suites}
+    for label, suites in offered.items():
+        if PROTOCOL_NAMES.get(label) not in allowed_protocols:
+            problems.append(f"offers {label}")
+        else:
+            extra = sorted(set(suites) - allowed_suites)
+            if extra:
+                problems.append(f"{label} offers {', '.join(extra[:3])}{' ...' if len(extra) > 3 else ''}")
+    if not offered:
+        problems.append("no protocol accepted")
+    certificate = scan.get("certificate")
+    if certificate is None:
+        problems.append("no certificate read")
+    else:
+        if not certificate["trusted"]:
+            problems.append("certificate chain not trusted")
+        if dt.datetime.fromisoformat(certificate["not_after"]) < now:
+            problems.append(f"certificate expired {certificate['not_after'][:10]}")
+    if not hsts:
+        problems.append("no Strict-Transport-Security header (OSSN-0035)")
+    result = Result.FAIL if problems else Result.PASS
+    message = (
+        f"{where}: {'; '.join(problems)} (Mozilla intermediate expected)"
+        if problems
+        else f"{where}: {', '.join(offered)} with intermediate cipher suites, trusted certificate, HSTS"
+    )
+    return Finding(TLS_TESTCASE, subject, result, message, {"scan": scan})
