@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import openstack
+import openstack.config
+import openstack.connection
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -19,6 +21,7 @@ from testbed import REGION, RELEASES, write_private  # noqa: E402
 
 MEMBER_PROJECT = "patchcheck-demo"
 MEMBER_USER = "patchcheck-member"
+MEMBER_IMAGE = "patchcheck-member-image"
 
 
 def main(state: Path, series: str) -> None:
@@ -44,7 +47,7 @@ def main(state: Path, series: str) -> None:
         if name not in roles:
             roles[name] = identity.create_role(name=name)
     for service in services:
-        if service.name == "keystone":
+        if service.name == "keystone" or not service.in_catalog:
             continue
         user = identity.find_user(service.name, domain_id="default") or identity.create_user(
             name=service.name, password=values["service_password"], domain_id="default"
@@ -91,10 +94,29 @@ def main(state: Path, series: str) -> None:
             "testbed-admin": cloud("admin", values["admin_password"], "admin"),
         }
     }
+    dashboard = next((s for s in services if not s.in_catalog), None)
+    if dashboard is not None:
+        # The catalog lists no dashboard; clouds.yaml names it (openstacksdk keeps unknown keys).
+        clouds["clouds"]["testbed"]["dashboard_url"] = dashboard.base_url + dashboard.catalog_path
     # JSON is valid YAML, and this keeps the set-up free of a YAML dependency.
     write_private(state / "clouds.yaml", json.dumps(clouds, indent=2) + "\n")
     os.chmod(state / "clouds.yaml", 0o600)
 
 
+def member_image(state: Path) -> None:
+    """The member owns one small image: only an owner is shown an image's locations (OSSN-0065)."""
+    region = openstack.config.OpenStackConfig(config_files=[str(state / "clouds.yaml")]).get_one(
+        cloud="testbed"
+    )
+    member = openstack.connection.Connection(config=region)
+    if not any(image.name == MEMBER_IMAGE for image in member.image.images(owner=member.current_project_id)):
+        member.image.create_image(
+            name=MEMBER_IMAGE, data=b"\0" * 1024, disk_format="raw", container_format="bare"
+        )
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "hibiscus")
+    if sys.argv[3:] == ["image"]:
+        member_image(Path(sys.argv[1]))
+    else:
+        main(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "hibiscus")

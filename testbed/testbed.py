@@ -48,6 +48,20 @@ STOP_DEADLINE_S = 20.0
 #: test can prove which requests the check sent (see tests/integration).
 ACCESS_LOG_FORMAT = "%(t)s\t%(m)s\t%(U)s\t%(q)s\t%(s)s\t%(a)s"
 
+#: Horizon's settings a test may flip (``reconfigure horizon_<name>=<value>``), read by
+#: testbed/wsgi/horizon_settings.py. The defaults are Horizon's own, except that sessions live in
+#: the database (SQLite) instead of memcached: one process less, and a backend Horizon supports.
+HORIZON_DEFAULTS = {
+    "horizon_session_engine": "db",
+    "horizon_session_cookie_secure": "false",
+    "horizon_csrf_cookie_secure": "false",
+    "horizon_session_cookie_httponly": "true",
+    "horizon_x_frame_options": "DENY",
+    "horizon_compression": "false",
+    "horizon_hsts_seconds": "0",
+    "horizon_regions": "",
+}
+
 
 @dataclass(frozen=True)
 class Service:
@@ -61,6 +75,8 @@ class Service:
     catalog_path: str
     #: Environment that points the service at its configuration.
     env_var: str
+    #: The dashboard is not in the catalog (clouds.yaml names it as ``dashboard_url``).
+    in_catalog: bool = True
 
     @property
     def base_url(self) -> str:
@@ -76,6 +92,7 @@ SERVICES: tuple[Service, ...] = (
     Service("nova", 38774, "nova_app", "compute", "/v2.1", "OS_NOVA_CONFIG_DIR"),
     Service("cinder", 38776, "cinder_app", "block-storage", "/v3/%(project_id)s", "TESTBED_CINDER_CONF"),
     Service("neutron", 39696, "neutron_app", "network", "", "OS_NEUTRON_CONFIG_DIR"),
+    Service("horizon", 30080, "horizon_app", "dashboard", "/", "TESTBED_HORIZON_SETTINGS", in_catalog=False),
 )
 BY_NAME = {service.name: service for service in SERVICES}
 
@@ -100,9 +117,15 @@ class Release:
     worker_class: dict[str, str]
     #: Extra environment per service.
     extra_env: dict[str, dict[str, str]]
+    #: Whether this series' cloud serves a dashboard (Horizon).
+    dashboard: bool = True
 
     def services(self) -> tuple[Service, ...]:
-        return tuple(dataclasses.replace(s, port=s.port + self.port_shift) for s in SERVICES)
+        return tuple(
+            dataclasses.replace(s, port=s.port + self.port_shift)
+            for s in SERVICES
+            if s.in_catalog or self.dashboard
+        )
 
 
 RELEASES: dict[str, Release] = {
@@ -115,6 +138,7 @@ RELEASES: dict[str, Release] = {
         (HERE / "caracal" / "wsgi",),
         {"neutron": "sync"},
         {"nova": {"OS_NOVA_DISABLE_EVENTLET_PATCHING": "1"}},
+        dashboard=False,
     ),
 }
 
@@ -195,12 +219,17 @@ class Testbed:
     # -- configuration ---------------------------------------------------------
 
     def secrets(self) -> dict[str, str]:
+        values = {}
         if self.secrets_file.exists():
-            return json.loads(self.secrets_file.read_text())
+            values = json.loads(self.secrets_file.read_text())
+            if "horizon_secret_key" in values:
+                return values
         values = {
             "admin_password": secrets.token_urlsafe(18),
             "service_password": secrets.token_urlsafe(18),
             "member_password": secrets.token_urlsafe(18),
+            **values,
+            "horizon_secret_key": secrets.token_urlsafe(48),
         }
         self.state.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.secrets_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -211,7 +240,11 @@ class Testbed:
     def settings(self) -> dict[str, str]:
         """Switches a test may flip with ``reconfigure`` (kept in settings.json)."""
         path = self.state / "settings.json"
-        defaults = {"glance_show_multiple_locations": "false", "glance_show_image_direct_url": "false"}
+        defaults = {
+            "glance_show_multiple_locations": "false",
+            "glance_show_image_direct_url": "false",
+            **HORIZON_DEFAULTS,
+        }
         if path.exists():
             defaults.update(json.loads(path.read_text()))
         return defaults
@@ -260,11 +293,28 @@ class Testbed:
         shutil.copy(
             HERE / "templates" / "ml2_conf.ini", self.etc / "neutron" / "plugins" / "ml2" / "ml2_conf.ini"
         )
+        if self.release.dashboard:
+            self.write_horizon_settings(values)
+
+    def write_horizon_settings(self, values: dict[str, str]) -> None:
+        """The switches Horizon's settings module reads (testbed/wsgi/horizon_settings.py)."""
+        target = self.etc / "horizon"
+        target.mkdir(parents=True, exist_ok=True)
+        switches = {key.removeprefix("horizon_"): values[key] for key in HORIZON_DEFAULTS}
+        switches.update(
+            secret_key=values["horizon_secret_key"],
+            keystone_url=self.by_name["keystone"].base_url + "/v3",
+            database=str(self.state / "db" / "horizon.sqlite"),
+            static_root=str(self.state / "horizon-static"),
+        )
+        write_private(target / "settings.json", json.dumps(switches, indent=1) + "\n")
 
     def service_env(self, service: Service) -> dict[str, str]:
         env = dict(os.environ)
         if service.name == "cinder":
             env[service.env_var] = str(self.etc / "cinder" / "cinder.conf")
+        elif service.name == "horizon":
+            env[service.env_var] = str(self.etc / "horizon" / "settings.json")
         else:
             env[service.env_var] = str(self.etc / service.name)
         env.update(self.release.extra_env.get(service.name, {}))
@@ -346,6 +396,19 @@ class Testbed:
             ]
         )
         self.initialised_marker.write_text("ok\n")
+
+    def initialise_dashboard(self) -> None:
+        """Horizon's session table, once per state folder (its own marker: older states lack it)."""
+        marker = self.state / "horizon-initialised"
+        if not self.release.dashboard or marker.exists():
+            return
+        env = {
+            **self.service_env(self.by_name["horizon"]),
+            "DJANGO_SETTINGS_MODULE": "horizon_settings",
+            "PYTHONPATH": os.pathsep.join(str(path) for path in self.release.wsgi_dirs),
+        }
+        run([self.bin("django-admin"), "migrate", "sessions", "--noinput"], env=env)
+        marker.write_text("ok\n")
 
     # -- processes -------------------------------------------------------------
 
@@ -466,6 +529,7 @@ class Testbed:
         self.install()
         self.write_configuration()
         self.initialise()
+        self.initialise_dashboard()
         chosen = [self.by_name[name] for name in only] if only else list(self.services)
         keystone = self.by_name["keystone"]
         self.start_service(keystone)
@@ -478,6 +542,18 @@ class Testbed:
             self.start_service(service)
         for service in chosen:
             self.wait_ready(service)
+        if self.by_name["glance"] in chosen and not (self.state / "image-ready").exists():
+            log("the member uploads one small image (so that a tenant can see what owners are shown)")
+            run(
+                [
+                    self.bin("python"),
+                    str(HERE / "setup_cloud.py"),
+                    str(self.state),
+                    self.release.name,
+                    "image",
+                ]
+            )
+            (self.state / "image-ready").write_text("ok\n")
         log(f"test cloud up in {time.monotonic() - started:.0f} s: {', '.join(self.running())}")
         log(f"clouds.yaml: {self.clouds_yaml} (cloud 'testbed' is a member, 'testbed-admin' the admin)")
 

@@ -51,7 +51,8 @@ def test_member_run_reports_a_maintained_cloud(test_cloud: TestCloud, tmp_path: 
     (invocation,) = report["run"]["invocations"].values()
     assert invocation["results"] == {
         "scs-0124-maintained-release": 1,
-        "scs-0124-ossn-tenant-visible": 0,  # the member owns no image: whether locations show is unknown
+        # Horizon's defaults: the CSRF cookie lacks Secure (OSSN-0036); see test_dashboard.py
+        "scs-0124-ossn-tenant-visible": -1,
         "scs-0125-https-endpoints": -1,  # plain http on 127.0.0.1, by design of the test cloud
         "scs-0125-tls-profile": 0,  # no https endpoint to judge
     }
@@ -78,9 +79,13 @@ def test_tenant_run_sends_only_get_besides_the_token_request(test_cloud: TestClo
     )
     facts = json.loads((tmp_path / "facts" / "tenant-testbed.json").read_text())
     gets = [r for r in ours if r[1] == "GET"]
-    # One version document per distinct endpoint, keystone's discovery GET before the token, and the two
-    # reads of what a member can see: the tenant's image list and its domain's security-compliance settings.
-    assert len(gets) == len(facts["endpoints"]) + 1 + 2
+    # One version document per distinct endpoint, keystone's discovery GET before the token, the two
+    # reads of what a member can see (the tenant's image list and its domain's security-compliance
+    # settings), and the dashboard's pages (its root and the login page it redirects to).
+    assert [page["http_status"] for page in facts["dashboard"]["pages"]] == [302, 200]
+    assert len(gets) == len(facts["endpoints"]) + 1 + 2 + len(facts["dashboard"]["pages"])
+    dashboard = [(method, path) for service, method, path, _agent in requests if service == "horizon"]
+    assert dashboard == [("GET", "/"), ("GET", "/auth/login/")]  # never the form's POST
 
 
 def test_no_credential_reaches_any_output(test_cloud: TestCloud, tmp_path: Path) -> None:
@@ -96,6 +101,7 @@ def test_unreachable_keystone_gives_abort_and_still_a_report(test_cloud: TestClo
     clouds = json.loads(test_cloud.clouds_yaml.read_text())
     broken = clouds["clouds"]["testbed"]
     broken["auth"]["auth_url"] = "http://127.0.0.1:9/v3"
+    del broken["dashboard_url"]  # (a dashboard is read without keystone: its findings would be evidence)
     clouds_yaml = tmp_path / "clouds.yaml"
     clouds_yaml.write_text(json.dumps({"clouds": {"testbed": broken}}))
     run = run_tenant_playbook(clouds_yaml, tmp_path / "out", fail_on_noncompliance=True)
