@@ -16,10 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import signal
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,22 +31,14 @@ from patchcheck.judge.tenant_visible import judge_tls_profile
 from patchcheck.judge.verdict import Finding, Result
 from tests.helpers import load_module
 from tests.integration.conftest import TestCloud, run_tenant_playbook
-from tests.unit.tls_server import INTERMEDIATE_CIPHERS, make_ca_and_server
+from tests.integration.tls_gunicorn import gunicorn_over_tls
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = load_module(REPO / "roles/collect_tenant_facts/library/tenant_facts.py", "tenant_facts_dashboard")
 HORIZON = "http://127.0.0.1:30080/"
 TLS_PORT = 30443
-DEFAULTS = {
-    "horizon_session_engine": "db",
-    "horizon_session_cookie_secure": "false",
-    "horizon_csrf_cookie_secure": "false",
-    "horizon_session_cookie_httponly": "true",
-    "horizon_x_frame_options": "DENY",
-    "horizon_compression": "false",
-    "horizon_hsts_seconds": "0",
-    "horizon_regions": "",
-}
+#: Horizon's settings as the test cloud starts it (testbed.py's own table, restored after each test).
+DEFAULTS = load_module(REPO / "testbed" / "testbed.py", "testbed_for_dashboard").HORIZON_DEFAULTS
 HARDENED = {
     "session_cookie_secure": "true",
     "csrf_cookie_secure": "true",
@@ -182,71 +170,19 @@ def test_session_settings_are_invisible_before_login_and_not_judged(
 @contextmanager
 def tls_horizon(cloud: TestCloud, folder: Path, **settings: str) -> Iterator[tuple[str, Path]]:
     """A second Horizon of the test cloud under gunicorn's own TLS on TLS_PORT; yields (URL, CA file)."""
-    ca, cert, key = make_ca_and_server(folder, dt.datetime.now(dt.UTC) + dt.timedelta(days=200))
     switches = json.loads((cloud.state / "etc" / "horizon" / "settings.json").read_text())
     switches.update(settings)
     settings_file = folder / "horizon-tls.json"
     settings_file.write_text(json.dumps(switches))
-    pid_file = folder / "horizon-tls.pid"
-    access_log = folder / "horizon-tls-access.log"
-    subprocess.run(
-        [
-            str(cloud.state / "venv" / "bin" / "gunicorn"),
-            "--daemon",
-            "--pid",
-            str(pid_file),
-            "--bind",
-            f"127.0.0.1:{TLS_PORT}",
-            "--workers",
-            "1",
-            "--certfile",
-            str(cert),
-            "--keyfile",
-            str(key),
-            "--ciphers",
-            INTERMEDIATE_CIPHERS,
-            "--access-logfile",
-            str(access_log),
-            "--access-logformat",
-            "%(m)s\t%(U)s",
-            "--pythonpath",
-            str(REPO / "testbed" / "wsgi"),
-            "horizon_app:application",
-        ],
-        env={**os.environ, "TESTBED_HORIZON_SETTINGS": str(settings_file)},
-        check=True,
-        timeout=60,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", TLS_PORT), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with gunicorn_over_tls(
+        cloud.state / "venv",
+        "horizon_app:application",
+        TLS_PORT,
+        folder,
+        {"TESTBED_HORIZON_SETTINGS": str(settings_file)},
+        dt.datetime.now(dt.UTC) + dt.timedelta(days=200),
+    ) as ca:
         yield f"https://127.0.0.1:{TLS_PORT}/", ca
-    finally:
-        stop(pid_file)
-
-
-def stop(pid_file: Path) -> None:
-    """The daemon's whole process group (master and worker), then the port must be free."""
-    pid = int(pid_file.read_text().strip())
-    group = os.getpgid(pid)
-    assert group != os.getpgrp(), "gunicorn's daemon runs in a group of its own"
-    os.killpg(group, signal.SIGTERM)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
-        os.killpg(group, signal.SIGKILL)
-    with socket.socket() as probe:
-        assert probe.connect_ex(("127.0.0.1", TLS_PORT)) != 0, "the TLS Horizon still listens"
 
 
 def playbook_items(
@@ -275,7 +211,7 @@ def test_default_and_hardened_horizon_get_different_verdicts_from_the_playbook(
     default = playbook_items(horizon, tmp_path / "default", HORIZON)
     with tls_horizon(horizon, tmp_path, **HARDENED) as (url, ca):
         hardened = playbook_items(horizon, tmp_path / "hardened", url, ca)
-        access = (tmp_path / "horizon-tls-access.log").read_text().splitlines()
+        access = (tmp_path / f"{TLS_PORT}-access.log").read_text().splitlines()
     assert access == ["GET\t/", "GET\t/auth/login/"]  # GETs only: never the login form's POST
 
     assert default["scs-0124-ossn-tenant-visible cookies"]["result"] == "FAIL"

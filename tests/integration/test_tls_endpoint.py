@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +13,7 @@ import openstack.config
 import openstack.connection
 
 from tests.integration.conftest import TestCloud, run_tenant_playbook
-from tests.unit.tls_server import INTERMEDIATE_CIPHERS, make_ca_and_server
+from tests.integration.tls_gunicorn import gunicorn_over_tls
 
 PORT = 38779
 WSGI = Path(__file__).resolve().parents[2] / "testbed" / "wsgi"
@@ -34,54 +29,19 @@ def admin(cloud: TestCloud) -> openstack.connection.Connection:
 @contextmanager
 def https_placement(cloud: TestCloud, folder: Path, not_after: dt.datetime) -> Iterator[Path]:
     """Serve placement over TLS on PORT and list it in the catalog; yields the CA file."""
-    ca, cert, key = make_ca_and_server(folder, not_after)
-    pid_file = folder / "gunicorn.pid"
-    env = {**os.environ, "OS_PLACEMENT_CONFIG_DIR": str(cloud.state / "etc" / "placement")}
-    subprocess.run(
-        [
-            str(cloud.state / "venv" / "bin" / "gunicorn"),
-            "--daemon",
-            "--pid",
-            str(pid_file),
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            "1",
-            "--certfile",
-            str(cert),
-            "--keyfile",
-            str(key),
-            "--ciphers",
-            INTERMEDIATE_CIPHERS,
-            "--pythonpath",
-            str(WSGI),
-            "placement_tls_app:application",
-        ],
-        env=env,
-        check=True,
-        timeout=60,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    env = {"OS_PLACEMENT_CONFIG_DIR": str(cloud.state / "etc" / "placement")}
+    with gunicorn_over_tls(
+        cloud.state / "venv", "placement_tls_app:application", PORT, folder, env, not_after
+    ) as ca:
+        connection = admin(cloud)
+        service = connection.identity.find_service("placement")
+        endpoint = connection.identity.create_endpoint(
+            service_id=service.id, interface="public", region_id="RegionOne", url=f"https://127.0.0.1:{PORT}"
+        )
         try:
-            socket.create_connection(("127.0.0.1", PORT), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    connection = admin(cloud)
-    service = connection.identity.find_service("placement")
-    endpoint = connection.identity.create_endpoint(
-        service_id=service.id, interface="public", region_id="RegionOne", url=f"https://127.0.0.1:{PORT}"
-    )
-    try:
-        yield ca
-    finally:
-        connection.identity.delete_endpoint(endpoint)
-        if pid_file.exists():
-            os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        while pid_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
+            yield ca
+        finally:
+            connection.identity.delete_endpoint(endpoint)
 
 
 def tls_item(cloud: TestCloud, ca: Path, out: Path) -> dict:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from patchcheck.facts import TenantFacts
+from patchcheck.judge.addresses import private_address
 from patchcheck.judge.verdict import Finding, Result
 
 OSSN_TESTCASE = "scs-0124-ossn-tenant-visible"
@@ -297,11 +298,13 @@ def internal(host: str, own: str | None) -> bool:
     """A private, loopback or link-local address, or an internal name, other than the dashboard's own."""
     if host == own:
         return False
+    if private_address(host):
+        return True
     try:
-        address = ipaddress.ip_address(host)
+        ipaddress.ip_address(host)
     except ValueError:
         return "." not in host or host.lower().endswith(INTERNAL_SUFFIXES)
-    return address.is_private or address.is_loopback or address.is_link_local
+    return False
 
 
 def judge_dashboard_https(facts: TenantFacts) -> list[Finding]:
@@ -320,12 +323,9 @@ def judge_dashboard_https(facts: TenantFacts) -> list[Finding]:
     form = dashboard.get("login_form") or {}
     if form.get("found") and form.get("action_scheme") != "https":
         problems.append(f"login form posts to {form.get('action')}")
-    try:
-        address = ipaddress.ip_address(final.hostname or "")
-        if address.is_private or address.is_loopback or address.is_link_local:
-            problems.append(f"private address {address}")
-    except ValueError:
-        pass
+    address = private_address(final.hostname)
+    if address:
+        problems.append(f"private address {address}")
     where = dashboard["final_url"]
     if problems:
         return [

@@ -19,7 +19,6 @@ scs-0125 (secure connections), kept under their own ids:
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
 import re
 from functools import cache
@@ -29,6 +28,7 @@ from urllib.parse import urlsplit
 
 from patchcheck.facts import TenantFacts
 from patchcheck.judge import dashboard
+from patchcheck.judge.addresses import private_address
 from patchcheck.judge.verdict import Finding, Result
 
 OSSN_TESTCASE = "scs-0124-ossn-tenant-visible"
@@ -201,12 +201,9 @@ def api_https_endpoints(facts: TenantFacts) -> list[Finding]:
         parts = urlsplit(url)
         if parts.scheme != "https":
             problems.append("plain http")
-        try:
-            address = ipaddress.ip_address(parts.hostname or "")
-            if address.is_private or address.is_loopback or address.is_link_local:
-                problems.append(f"private address {address}")
-        except ValueError:
-            pass
+        address = private_address(parts.hostname)
+        if address:
+            problems.append(f"private address {address}")
         if url in seen and seen[url] != entry["service_type"]:
             problems.append(f"same URL as {seen[url]}")
         seen.setdefault(url, entry["service_type"])
