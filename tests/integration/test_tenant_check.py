@@ -51,7 +51,7 @@ def test_member_run_reports_a_maintained_cloud(test_cloud: TestCloud, tmp_path: 
     (invocation,) = report["run"]["invocations"].values()
     assert invocation["results"] == {
         "scs-0124-maintained-release": 1,
-        # Horizon's defaults: the CSRF cookie lacks Secure (OSSN-0036); see test_dashboard.py
+        # Horizon's defaults: the CSRF cookie lacks Secure (OSSN-0036); see test_horizon.py
         "scs-0124-ossn-tenant-visible": -1,
         "scs-0125-https-endpoints": -1,  # plain http on 127.0.0.1, by design of the test cloud
         "scs-0125-tls-profile": 0,  # no https endpoint to judge
