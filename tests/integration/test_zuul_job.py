@@ -1,0 +1,214 @@
+"""The nightly job in a real Zuul 14.3: scheduler, executor, launcher, web and a static node.
+
+``testbed/zuul_ci.py`` runs Zuul on 127.0.0.1 with this repository (its committed state) as
+an untrusted project. The test gives the member of the test cloud an application credential,
+encrypts the per-cloud secret with the local Zuul's own project key (RSA-OAEP, as
+``zuul-client encrypt`` does), points the example cloud's job at the test cloud, its Horizon
+and the real SCS compliance monitor, and enqueues ``periodic-daily``. From Zuul's REST API it
+asserts that the build succeeded and announced its artifacts, from the build's logs that they
+exist, and from the monitor that the report was stored. ``patchcheck-self-test`` is run only
+until its playbook starts (the whole suite inside itself would take the test cloud's ports),
+then dequeued.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openstack.config
+import openstack.connection
+import pytest
+import yaml
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from tests.helpers import load_module
+from tests.integration.conftest import Monitor, TestCloud
+
+REPO = Path(__file__).resolve().parents[2]
+ZUUL_CI = load_module(REPO / "testbed" / "zuul_ci.py", "zuul_ci")
+JOB = "patchcheck-tenant-check-example-cloud"
+SUBJECT = "example-cloud"
+BUILD_DEADLINE_S = 1200
+
+
+@pytest.fixture(scope="module")
+def zuul(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    ci = ZUUL_CI.ZuulCi(tmp_path_factory.mktemp("zuul-ci"))
+    if os.geteuid() != 0 and os.environ.get("CI") != "true":
+        pytest.skip("the test Zuul needs root (Debian packages, the node's user and its sshd)")
+    try:
+        ci.up()
+    except ZUUL_CI.ZuulCiError as exc:
+        ci.down()
+        pytest.fail(f"the test Zuul did not start: {exc}")
+    try:
+        yield ci
+    finally:
+        ci.down()
+        assert not any(ci.status().values()), ci.status()
+        assert not ci.listeners()
+        ci.purge()
+
+
+def encrypt(public_key_pem: bytes, text: str) -> list[str]:
+    """Zuul's secret encoding: RSA-OAEP (SHA-1) chunks, base64, one list item per chunk."""
+    key = serialization.load_pem_public_key(public_key_pem)
+    room = key.key_size // 8 - 2 * 20 - 2  # type: ignore[union-attr]
+    data = text.encode()
+    return [
+        base64.b64encode(
+            key.encrypt(  # type: ignore[union-attr]
+                data[start : start + room],
+                padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None),  # noqa: S303
+            )
+        ).decode()
+        for start in range(0, len(data), room)
+    ]
+
+
+class Encrypted(list):
+    """A list that YAML writes as Zuul's ``!encrypted/pkcs1-oaep`` tag."""
+
+
+def encrypted_representer(dumper: yaml.SafeDumper, value: Encrypted) -> yaml.Node:
+    return dumper.represent_sequence("!encrypted/pkcs1-oaep", list(value))
+
+
+yaml.SafeDumper.add_representer(Encrypted, encrypted_representer)
+
+
+def member_credential(cloud: TestCloud) -> tuple[openstack.connection.Connection, Any]:
+    region = openstack.config.OpenStackConfig(config_files=[str(cloud.clouds_yaml)]).get_one(cloud="testbed")
+    member = openstack.connection.Connection(config=region)
+    credential = member.identity.create_application_credential(
+        user=member.current_user_id, name=f"zuul-{time.time_ns()}", description="test Zuul's nightly job"
+    )
+    return member, credential
+
+
+def point_job_at_the_test_cloud(ci: Any, cloud: TestCloud, monitor: Monitor, credential: Any) -> None:
+    """The project copy's example secret and job variables, for this machine's cloud and monitor."""
+    project = ci.repos / "patchcheck"
+    public_key = urllib.request.urlopen(  # noqa: S310  (127.0.0.1)
+        f"{ci.web_url}api/tenant/{ZUUL_CI.TENANT}/key/patchcheck.pub", timeout=30
+    ).read()
+    account = monitor.account(SUBJECT)
+    auth_url = json.loads(cloud.clouds_yaml.read_text())["clouds"]["testbed"]["auth"]["auth_url"]
+    secret = {
+        "secret": {
+            "name": "patchcheck-example-cloud",
+            "data": {
+                "auth_url": auth_url,
+                "region_name": "RegionOne",
+                "application_credential_id": Encrypted(encrypt(public_key, credential.id)),
+                "application_credential_secret": Encrypted(encrypt(public_key, credential.secret)),
+                "report_signing_key": Encrypted(encrypt(public_key, account["key"].read_text())),
+                "monitor_token": Encrypted(encrypt(public_key, account["token"].read_text())),
+            },
+        }
+    }
+    (project / "zuul.d" / "secrets.yaml").write_text("---\n" + yaml.safe_dump([secret], sort_keys=False))
+    jobs = (project / "zuul.d" / "jobs.yaml").read_text()
+    jobs = jobs.replace(
+        "patchcheck_monitor_url: https://compliance.example.net", f"patchcheck_monitor_url: {monitor.url}"
+    )
+    jobs = jobs.replace(
+        "patchcheck_dashboard_url: https://dashboard.example-cloud.net/",
+        "patchcheck_dashboard_url: http://127.0.0.1:30080/",
+    )
+    # The test cloud is plain http on 127.0.0.1: never compliant. The build's result then says
+    # whether the check ran; its verdicts are in the report the monitor receives.
+    jobs = jobs.replace(
+        "      patchcheck_subject: example-cloud\n",
+        "      patchcheck_subject: example-cloud\n      patchcheck_fail_on_noncompliance: false\n",
+    )
+    (project / "zuul.d" / "jobs.yaml").write_text(jobs)
+    ZUUL_CI.commit_all(project, "test: the example cloud is this machine's test cloud")
+    ci.reconfigure_tenant()
+
+
+def wait_build(ci: Any, job: str, deadline_s: float = BUILD_DEADLINE_S) -> dict[str, Any]:
+    """The job's completed build; a buildset that ended without builds (a configuration error) fails."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        builds = ci.api(f"tenant/{ZUUL_CI.TENANT}/builds?job_name={job}&complete=true")
+        final = [build for build in builds if build["result"] != "RETRY"]  # a retry is followed by another
+        if final:
+            return final[0]
+        for buildset in ci.api(f"tenant/{ZUUL_CI.TENANT}/buildsets"):
+            assert buildset["result"] not in ("CONFIG_ERROR", "MERGE_CONFLICT", "NODE_FAILURE"), buildset
+        time.sleep(3)
+    raise AssertionError(f"no completed {job} build within {deadline_s:.0f} s; see {ci.logs}")
+
+
+def failure_of(build: dict[str, Any]) -> str:
+    """What went wrong, from the build's own log: its failed tasks and the end of its output."""
+    output = Path(str(build.get("log_url") or "").removeprefix("file://")) / "job-output.txt"
+    if not output.is_file():
+        return f"{build['result']}: no job output at {output}"
+    lines = output.read_text(errors="replace").splitlines()
+    failed = [line for line in lines if "FAILED" in line or "fatal:" in line or '"msg"' in line]
+    return "\n".join([f"{build['result']}:", *failed[-10:], "...", *lines[-40:]])
+
+
+def test_the_nightly_job_succeeds_in_a_real_zuul_and_delivers(
+    zuul: Any, test_cloud: TestCloud, monitor: Monitor
+) -> None:
+    member, credential = member_credential(test_cloud)
+    try:
+        point_job_at_the_test_cloud(zuul, test_cloud, monitor, credential)
+        errors = zuul.api(f"tenant/{ZUUL_CI.TENANT}/config-errors")
+        assert errors == [], errors
+        zuul.enqueue("patchcheck", "periodic-daily")
+        build = wait_build(zuul, JOB)
+    finally:
+        member.identity.delete_application_credential(member.current_user_id, credential)
+    assert build["result"] == "SUCCESS", failure_of(build)
+    announced = {artifact["name"]: artifact["url"] for artifact in build["artifacts"]}
+    assert {"SCS report", "Summary", "JUnit", "Verdicts", "Facts", "VEX (CycloneDX)"} <= set(announced)
+    log_root = Path(build["log_url"].removeprefix("file://"))
+    for name in ("SCS report", "Summary", "JUnit", "VEX (CycloneDX)"):
+        relative = announced[name].removeprefix(build["log_url"])
+        assert (log_root / relative).is_file(), f"{name}: {relative} not in the build's logs"
+    report = yaml.safe_load((log_root / "artifacts" / "report.yaml").read_text())
+    assert report["subject"] == SUBJECT
+    stored = monitor.status(SUBJECT)
+    assert stored, f"the monitor stored no report of {SUBJECT}"
+
+
+def test_the_self_test_job_starts_its_playbook(zuul: Any) -> None:
+    zuul.enqueue("patchcheck", "check")
+    end = time.monotonic() + BUILD_DEADLINE_S
+    started = False
+    while time.monotonic() < end and not started:
+        for output in zuul.job_dir.glob("*/work/logs/job-output.txt"):
+            if "PLAY [Run patchcheck's own tests]" in output.read_text(errors="replace"):
+                started = True
+        time.sleep(2)
+    zuul.dequeue("patchcheck", "check")
+    zuul.stop_node_processes()  # the cancelled command goes on running on a node, as in any Zuul
+    assert started, f"patchcheck-self-test never reached its run playbook; see {zuul.logs}"
+    build = wait_build(zuul, "patchcheck-self-test", 120)
+    assert build["result"] in ("ABORTED", "CANCELED", "DEQUEUED"), build
+
+
+def test_everything_the_zuul_started_is_on_loopback(zuul: Any) -> None:
+    listeners = zuul.listeners()
+    assert listeners, "no listener found: the check would prove nothing"
+    assert all(address.startswith(ZUUL_CI.LOOPBACK) for address, _pid in listeners), listeners
+    finger = subprocess.run(
+        ["ss", "-Hltn", f"sport = :{zuul.settings()['finger_port']}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "127.0.0.1" in finger.stdout and "*:" not in finger.stdout
