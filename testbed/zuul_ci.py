@@ -154,12 +154,26 @@ class ZuulCi:
                     f"Debian packages missing and not root to install them: {' '.join(missing)}"
                 )
             log(f"installing Debian packages: {' '.join(missing)}")
-            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-            run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing], env=env)
-            # Debian starts the services it installs; this Zuul runs its own, on private ports.
-            for unit in ("zookeeper", "ssh"):
-                subprocess.run(["systemctl", "disable", "--now", unit], capture_output=True, check=False)
-                subprocess.run(["service", unit, "stop"], capture_output=True, check=False)
+            # policy-rc.d keeps Debian from starting what it installs (ZooKeeper on every interface,
+            # sshd on port 22): this Zuul runs its own, on private ports of 127.0.0.1.
+            policy = Path("/usr/sbin/policy-rc.d")
+            created = not policy.exists()
+            if created:
+                policy.write_text("#!/bin/sh\nexit 101\n")
+                policy.chmod(0o755)
+            try:
+                env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+                subprocess.run(
+                    ["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600, check=False
+                )
+                run(
+                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+                    env=env,
+                    timeout=1500,
+                )
+            finally:
+                if created:
+                    policy.unlink()
         locked_venv(ZUUL_VENV, sys.executable, LOCK / "requirements.txt", LOCK / "constraints.txt")
         # Inside bubblewrap only system paths are mounted: Ansible's venv comes from Debian's python.
         locked_venv(
