@@ -496,24 +496,20 @@ driver=static
         head, parent = run(
             ["git", "-C", str(self.repos / project), "rev-parse", "HEAD", "HEAD^"]
         ).stdout.split()
-        body = json.dumps(
-            {"pipeline": pipeline, "ref": "refs/heads/master", "oldrev": parent, "newrev": head}
-        ).encode()
-        request = urllib.request.Request(
-            f"{self.web_url}api/tenant/{TENANT}/project/{project}/enqueue",
-            data=body,
-            headers={"Authorization": self.token(), "Content-Type": "application/json"},
-            method="POST",
+        self.post(
+            f"project/{project}/enqueue",
+            {"pipeline": pipeline, "ref": "refs/heads/master", "oldrev": parent, "newrev": head},
         )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
 
     def dequeue(self, project: str, pipeline: str) -> None:
         """Take the project's master branch out of a pipeline (its running build is cancelled)."""
-        body = json.dumps({"pipeline": pipeline, "ref": "refs/heads/master"}).encode()
+        self.post(f"project/{project}/dequeue", {"pipeline": pipeline, "ref": "refs/heads/master"})
+
+    def post(self, path: str, body: dict[str, str]) -> None:
+        """An administrative call of the tenant's REST API, with a fresh operator token."""
         request = urllib.request.Request(
-            f"{self.web_url}api/tenant/{TENANT}/project/{project}/dequeue",
-            data=body,
+            f"{self.web_url}api/tenant/{TENANT}/{path}",
+            data=json.dumps(body).encode(),
             headers={"Authorization": self.token(), "Content-Type": "application/json"},
             method="POST",
         )
