@@ -40,6 +40,9 @@ import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.append(str(HERE))  # appended: nothing installed is shadowed by this folder's files
+import debian_packages  # noqa: E402  (testbed/debian_packages.py, beside this file)
+
 REPO = HERE.parent
 DEFAULT_STATE = REPO / ".zuul-ci"
 ZUUL_VENV = REPO / ".venv-zuul"
@@ -147,33 +150,12 @@ class ZuulCi:
     # -- install -------------------------------------------------------------
 
     def install(self) -> None:
-        missing = [name for name in PACKAGES if not installed(name)]
-        if missing:
-            if os.geteuid() != 0:
-                raise ZuulCiError(
-                    f"Debian packages missing and not root to install them: {' '.join(missing)}"
-                )
-            log(f"installing Debian packages: {' '.join(missing)}")
-            # policy-rc.d keeps Debian from starting what it installs (ZooKeeper on every interface,
-            # sshd on port 22): this Zuul runs its own, on private ports of 127.0.0.1.
-            policy = Path("/usr/sbin/policy-rc.d")
-            created = not policy.exists()
-            if created:
-                policy.write_text("#!/bin/sh\nexit 101\n")
-                policy.chmod(0o755)
-            try:
-                env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-                subprocess.run(
-                    ["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600, check=False
-                )
-                run(
-                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
-                    env=env,
-                    timeout=1500,
-                )
-            finally:
-                if created:
-                    policy.unlink()
+        absent = debian_packages.missing(PACKAGES)
+        if absent:
+            log(f"installing Debian packages: {' '.join(absent)}")
+            error = debian_packages.install(absent)
+            if error:
+                raise ZuulCiError(error)
         locked_venv(ZUUL_VENV, sys.executable, LOCK / "requirements.txt", LOCK / "constraints.txt")
         # Inside bubblewrap only system paths are mounted: Ansible's venv comes from Debian's python.
         locked_venv(
@@ -731,13 +713,6 @@ def group_alive(group: int) -> bool:
     except ProcessLookupError:
         return False
     return True
-
-
-def installed(package: str) -> bool:
-    result = subprocess.run(
-        ["dpkg-query", "-W", "-f", "${Status}", package], capture_output=True, text=True, check=False
-    )
-    return result.stdout.strip() == "install ok installed"
 
 
 def main(argv: list[str] | None = None) -> int:

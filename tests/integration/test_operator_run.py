@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -16,10 +15,12 @@ import pytest
 import yaml
 
 from patchcheck.facts import load_facts
-from tests.integration.conftest import STATE, TestCloud, local_host, run_operator_playbook, unavailable
+from tests.helpers import load_module
+from tests.integration.conftest import REPO, STATE, TestCloud, local_host, run_operator_playbook, unavailable
 
 OLD_KEYSTONE = "26.0.0"
 DEBIAN_PACKAGES = ("python3-nova", "python3-keystone", "python3-neutron")
+DEBIAN = load_module(REPO / "testbed" / "debian_packages.py", "testbed_debian_packages")
 #: Hosts that stand for one kind of deployment read only their venvs and configuration, so that the
 #: Debian packages another test installs on this machine do not mix in (their inventory item is ABORT).
 VENVS_ONLY = ["venvs", "config"]
@@ -79,31 +80,9 @@ def debian_packages() -> tuple[str, ...]:
     status = Path("/var/lib/dpkg/status")
     if not status.exists() or shutil.which("apt-get") is None:
         unavailable("not a Debian machine (no dpkg/apt)")
-    installed = status.read_text()
-    missing = [p for p in DEBIAN_PACKAGES if f"Package: {p}\nStatus: install ok installed" not in installed]
-    if missing:
-        if os.geteuid() != 0:
-            unavailable(f"root is needed to apt-get install {' '.join(missing)}")
-        policy = Path("/usr/sbin/policy-rc.d")
-        created = not policy.exists()
-        if created:
-            policy.write_text("#!/bin/sh\nexit 101\n")
-            policy.chmod(0o755)
-        try:
-            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-            subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600)
-            result = subprocess.run(
-                ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=1500,
-            )
-            if result.returncode != 0:
-                unavailable(f"apt-get install {' '.join(missing)}: {result.stderr[-1500:]}")
-        finally:
-            if created:
-                policy.unlink()
+    error = DEBIAN.install(DEBIAN.missing(DEBIAN_PACKAGES))
+    if error:
+        unavailable(error)
     return DEBIAN_PACKAGES
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import host_facts_document, run_patchcheck, write
+from tests.helpers import host_facts_document, load_module, run_patchcheck, write
 
 REPO = Path(__file__).resolve().parents[2]
+DEBIAN = load_module(REPO / "testbed" / "debian_packages.py", "testbed_debian_packages")
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -35,15 +36,7 @@ def chromium() -> str:
     if found:
         return found
     if os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600, check=False)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
-            env=env,
-            capture_output=True,
-            timeout=1500,
-            check=False,
-        )
+        DEBIAN.install(["chromium"])  # its failure shows below: no chromium on PATH
         found = shutil.which("chromium")
     if not found:
         if os.environ.get("CI") == "true":

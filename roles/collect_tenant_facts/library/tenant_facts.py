@@ -166,6 +166,13 @@ class Budget:
     def left(self) -> float:
         return self.end - time.monotonic()
 
+    def for_request(self, timeout: float) -> float:
+        """Seconds one request may take: its own timeout, or less when the deadline is nearer."""
+        return min(float(timeout), self.left())
+
+
+DEADLINE_PASSED = "not read: the collection's deadline has passed"
+
 
 def fetch_json(
     session: Any, url: str, timeout: int, authenticated: bool = False, budget: Budget | None = None
@@ -176,9 +183,9 @@ def fetch_json(
     never times out a read) and in size after decompression (a small gzip body can expand
     to gigabytes); each breach is this request's error, never the run's end.
     """
-    allowed = min(float(timeout), budget.left()) if budget else float(timeout)
+    allowed = budget.for_request(timeout) if budget else float(timeout)
     if allowed <= 0:
-        return None, {}, None, "not read: the collection's deadline has passed"
+        return None, {}, None, DEADLINE_PASSED
     end = time.monotonic() + allowed
     try:
         response = session.get(
@@ -352,14 +359,10 @@ def gather(
     named = dashboard_url if dashboard_url is not None else connection.config.config.get("dashboard_url")
     source = "variable" if dashboard_url is not None else "clouds.yaml"
     dashboard = guarded_dashboard(lambda: dashboard_facts(named, source, timeout, tls_verify, budget), source)
-    where = dashboard.get("tls_host")
-    if where:
-        if where not in tls_seen and budget.left() > 0:
-            root = f"https://{where}/"
-            tls_seen[where] = tls_facts(root, tls_verify, timeout)
-            if scan_tls:
-                tls_seen[where]["scan"] = guarded(lambda: tls_scan(root, tls_verify, timeout))
-        dashboard["tls"] = tls_seen.get(where, {"error": "not scanned: the collection's deadline has passed"})
+    if dashboard.get("tls_host"):
+        dashboard["tls"] = tls_once(
+            f"https://{dashboard['tls_host']}/", tls_seen, tls_verify, timeout, scan_tls, budget
+        )
     facts["dashboard"] = dashboard
     return without_userinfo(facts)
 
@@ -460,14 +463,7 @@ def read_endpoint(
     if error is None and status is not None and status < 400 and not record["versions"]:
         record["error"] = f"HTTP {status} without a version document"
     if root.startswith("https://"):
-        netloc = urlsplit(root).netloc
-        if netloc not in tls_seen:
-            tls_seen[netloc] = {"error": "not scanned: the collection's deadline has passed"}
-            if budget.left() > 0:
-                tls_seen[netloc] = tls_facts(root, tls_verify, timeout)
-                if scan_tls:
-                    tls_seen[netloc]["scan"] = guarded(lambda: tls_scan(root, tls_verify, timeout))
-        record["tls"] = tls_seen[netloc]
+        record["tls"] = tls_once(root, tls_seen, tls_verify, timeout, scan_tls, budget)
     # A token goes only where it would go safely: never over plain http when authentication was https.
     token_allowed = not (auth_over_https and root.startswith("http://"))
     refusal = "not read: the token would travel over plain http (authentication was over https)"
@@ -599,9 +595,9 @@ def dashboard_page(
         "redirect": None,
         "body": None,
     }
-    allowed = min(float(timeout), budget.left())
+    allowed = budget.for_request(timeout)
     if allowed <= 0:
-        page["error"] = "not read: the collection's deadline has passed"
+        page["error"] = DEADLINE_PASSED
         return page, None
     end = time.monotonic() + allowed
     try:
@@ -775,6 +771,20 @@ def guarded_dashboard(read: Any, source: str) -> dict[str, Any]:
             "login_form": None,
             "tls_host": None,
         }
+
+
+def tls_once(
+    url: str, tls_seen: dict[str, Any], tls_verify: bool | str, timeout: int, scan_tls: bool, budget: Budget
+) -> dict[str, Any]:
+    """The TLS facts of the URL's host:port, read once per collection (API endpoints and the dashboard)."""
+    netloc = urlsplit(url).netloc
+    if netloc not in tls_seen:
+        tls_seen[netloc] = {"error": "not scanned: the collection's deadline has passed"}
+        if budget.left() > 0:
+            tls_seen[netloc] = tls_facts(url, tls_verify, timeout)
+            if scan_tls:
+                tls_seen[netloc]["scan"] = guarded(lambda: tls_scan(url, tls_verify, timeout))
+    return tls_seen[netloc]
 
 
 def guarded(scan: Any) -> dict[str, Any]:
