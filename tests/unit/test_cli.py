@@ -205,7 +205,7 @@ def test_advisories_affecting_explains_each_match() -> None:
     result = patchcheck("advisories", "affecting", "nova", "29.0.1", "--date", "2026-11-23")
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "nova 29.0.1: series caracal (unmaintained on 2026-11-23); 4 advisories apply"
+    assert lines[0] == "nova 29.0.1: series caracal (unmaintained on 2026-11-23); 5 advisories apply"
     assert any(
         line.startswith("  OSSA-2024-002 [affected] medium, overdue since 2024-08-23") for line in lines
     )
