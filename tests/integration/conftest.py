@@ -10,6 +10,7 @@ for the session, in a scratch state folder, and removes it afterwards.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import os
 import subprocess
@@ -30,6 +31,15 @@ REPO = Path(__file__).resolve().parents[2]
 TESTBED = REPO / "testbed" / "testbed.py"
 STATE = Path(os.environ.get("PATCHCHECK_TESTBED_DIR", REPO / ".testbed"))
 VENV_BIN = Path(sys.executable).parent
+#: The day the playbooks judge unless a test says otherwise: fixed, so that verdicts that follow the
+#: release-series history stay the same on every day the suite runs. A test that makes a date from the
+#: real clock (a certificate, a token, facts it gathers) judges on ``today()`` instead, never on this day.
+REFERENCE_DAY = "2026-11-23"
+
+
+def today() -> str:
+    """The real day, for tests whose inputs were made with the real clock (e.g. a TLS certificate)."""
+    return dt.datetime.now(dt.UTC).date().isoformat()
 
 
 @dataclass(frozen=True)
@@ -94,8 +104,10 @@ class PlaybookRun:
     out_dir: Path
 
 
-def run_playbook(playbook: str, out_dir: Path, *args: str, env: dict[str, str] | None = None) -> PlaybookRun:
-    """Run one of the project's playbooks as a user would, judged as of 2026-11-23."""
+def run_playbook(
+    playbook: str, out_dir: Path, *args: str, env: dict[str, str] | None = None, day: str = REFERENCE_DAY
+) -> PlaybookRun:
+    """Run one of the project's playbooks as a user would, judged as of ``day``."""
     result = subprocess.run(
         [
             str(VENV_BIN / "ansible-playbook"),
@@ -103,7 +115,7 @@ def run_playbook(playbook: str, out_dir: Path, *args: str, env: dict[str, str] |
             "-e",
             f"patchcheck_output_dir={out_dir}",
             "-e",
-            "patchcheck_reference_date=2026-11-23",
+            f"patchcheck_reference_date={day}",
             *args,
         ],
         cwd=REPO,
@@ -117,7 +129,12 @@ def run_playbook(playbook: str, out_dir: Path, *args: str, env: dict[str, str] |
 
 
 def run_tenant_playbook(
-    clouds_yaml: Path, out_dir: Path, *extra: str, cloud: str = "testbed", fail_on_noncompliance: bool = False
+    clouds_yaml: Path,
+    out_dir: Path,
+    *extra: str,
+    cloud: str = "testbed",
+    fail_on_noncompliance: bool = False,
+    day: str = REFERENCE_DAY,
 ) -> PlaybookRun:
     """The nightly tenant playbook; by default it does not fail on a non-compliant cloud (the test cloud is
     plain http on 127.0.0.1, which scs-0125 rightly fails), so tests look at the verdicts instead."""
@@ -129,6 +146,7 @@ def run_tenant_playbook(
         f"patchcheck_cloud={cloud}",
         *extra,
         env={"OS_CLIENT_CONFIG_FILE": str(clouds_yaml), "OS_CLOUD": cloud},
+        day=day,
     )
 
 

@@ -30,7 +30,7 @@ from patchcheck.judge import dashboard
 from patchcheck.judge.tenant_visible import judge_tls_profile
 from patchcheck.judge.verdict import Finding, Result
 from tests.helpers import load_module
-from tests.integration.conftest import TestCloud, run_tenant_playbook
+from tests.integration.conftest import TestCloud, run_tenant_playbook, today
 from tests.integration.tls_gunicorn import gunicorn_over_tls
 
 REPO = Path(__file__).resolve().parents[2]
@@ -195,7 +195,8 @@ def playbook_items(
         member["cacert"] = str(ca)
     clouds_yaml = out.parent / f"{out.name}-clouds.yaml"
     clouds_yaml.write_text(json.dumps({"clouds": {"testbed": member}}))
-    run = run_tenant_playbook(clouds_yaml, out, "-e", f"patchcheck_dashboard_url={url}")
+    # the TLS Horizon's certificate is made with the real clock: judged on the real day as well
+    run = run_tenant_playbook(clouds_yaml, out, "-e", f"patchcheck_dashboard_url={url}", day=today())
     assert run.returncode == 0, run.output[-3000:]
     items = {}
     for testcase in json.loads((out / "verdicts.json").read_text())["testcases"]:

@@ -1,5 +1,9 @@
 """An https endpoint in the test cloud's catalog: placement behind gunicorn's own TLS, once as it should
-be and once with an expired certificate; the nightly playbook judges what sslyze finds."""
+be and once with an expired certificate; the nightly playbook judges what sslyze finds.
+
+The certificates are made with the real clock and sslyze validates them with the real clock, so the
+playbook judges on the real day too (``today()``): a certificate that expired two days ago must read
+"expired" on every day the suite runs, which judging on the fixed REFERENCE_DAY could not promise."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from pathlib import Path
 import openstack.config
 import openstack.connection
 
-from tests.integration.conftest import TestCloud, run_tenant_playbook
+from tests.integration.conftest import TestCloud, run_tenant_playbook, today
 from tests.integration.tls_gunicorn import gunicorn_over_tls
 
 PORT = 38779
@@ -50,7 +54,7 @@ def tls_item(cloud: TestCloud, ca: Path, out: Path) -> dict:
     member["cacert"] = str(ca)
     clouds_yaml = out.parent / f"{out.name}-clouds.yaml"
     clouds_yaml.write_text(json.dumps({"clouds": {"testbed": member}}))
-    run = run_tenant_playbook(clouds_yaml, out)
+    run = run_tenant_playbook(clouds_yaml, out, day=today())
     assert run.returncode == 0, run.output[-3000:]
     testcases = {t["id"]: t for t in json.loads((out / "verdicts.json").read_text())["testcases"]}
     (item,) = [i for i in testcases["scs-0125-tls-profile"]["items"] if f":{PORT}" in i["subject"]]
