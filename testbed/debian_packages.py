@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 POLICY = Path("/usr/sbin/policy-rc.d")
@@ -54,3 +55,16 @@ def install(packages: list[str]) -> str | None:
     if result.returncode != 0:
         return f"apt-get install {' '.join(packages)}: {result.stderr[-1500:]}"
     return None
+
+
+def main(argv: list[str]) -> int:
+    """``debian_packages.py PACKAGE ...``: install those that are missing; 0 when all are there."""
+    error = install(missing(argv))
+    if error:
+        print(f"debian_packages: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
