@@ -8,6 +8,7 @@ stays), and a host whose changelog names an advisory the knowledge does not know
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bench.upstream_repos import publish, upstream_repositories
+from patchcheck.knowledge.advisories import shipped_index
 from tests.helpers import host_facts_document, patchcheck_argv, shared_data, write
 
 NEW_ADVISORY = """date: 2026-11-20
@@ -153,7 +155,13 @@ def test_update_rejudge_and_failure(upstream: dict[str, tuple[Path, Path]], tmp_
     assert (cache / "current").resolve() == index_before
 
 
+SHIPPED_INDEX = Path(__file__).resolve().parents[2] / "src" / "patchcheck" / "data" / "advisories.json"
+#: An advisory id no index knows (OSSA-2026-030 was used here until the shipped index learnt it).
+UNKNOWN_ID = "OSSA-2026-900"
+
+
 def test_a_changelog_naming_an_unknown_advisory_aborts_that_host(tmp_path: Path) -> None:
+    assert not any(advisory.id == UNKNOWN_ID for advisory in shipped_index().advisories)
     document = host_facts_document(
         "swift1",
         packages=[
@@ -166,7 +174,7 @@ def test_a_changelog_naming_an_unknown_advisory_aborts_that_host(tmp_path: Path)
                 "architecture": "all",
                 "changelog_cves": [],
                 "changelog_refs": {
-                    "OSSA-2026-030": {"version": "2.30.1-0+deb12u2", "line": "* OSSA-2026-030: fix"}
+                    UNKNOWN_ID: {"version": "2.30.1-0+deb12u2", "line": f"* {UNKNOWN_ID}: fix"}
                 },
             }
         ],
@@ -175,17 +183,21 @@ def test_a_changelog_naming_an_unknown_advisory_aborts_that_host(tmp_path: Path)
     done, verdicts = judge_run(facts, tmp_path / "out", "shipped")
     assert done.returncode in (1, 3), done.stderr
     items = advisories_of(verdicts)
-    behind = items["swift1 OSSA-2026-030 (unknown to the index)"]
+    behind = items[f"swift1 {UNKNOWN_ID} (unknown to the index)"]
     assert behind["result"] == "ABORT"
-    assert "python3-swift 2.30.1-0+deb12u2 names OSSA-2026-030" in behind["message"]
+    assert f"python3-swift 2.30.1-0+deb12u2 names {UNKNOWN_ID}" in behind["message"]
     assert "patchcheck index update" in behind["message"]
 
 
-@pytest.mark.parametrize(("day", "stale"), [("2026-11-26", False), ("2026-12-10", True)])
+@pytest.mark.parametrize(("days_after_build", "stale"), [(1, False), (5, True)])
 def test_knowledge_older_than_the_limit_cannot_prove_compliance(
-    day: str, stale: bool, tmp_path: Path
+    days_after_build: int, stale: bool, tmp_path: Path
 ) -> None:
-    """The shipped index ages from its build (2026-11-25): two days later it cannot prove a host patched."""
+    """The shipped index ages from its build: past the limit (2 days) it cannot prove a host patched.
+
+    The days judged are counted from the index's own ``built_at``, so the test holds after a rebuild."""
+    built_at = dt.datetime.fromisoformat(json.loads(SHIPPED_INDEX.read_text())["built_at"])
+    day = (built_at + dt.timedelta(days=days_after_build)).date().isoformat()
     facts = nova_host(tmp_path / "host", "34.0.0")
     done, verdicts = judge_run(facts, tmp_path / "out", "shipped", day, "--max-knowledge-age", "2")
     items = advisories_of(verdicts)

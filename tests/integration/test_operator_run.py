@@ -200,6 +200,9 @@ def test_old_keystone_is_reported_with_its_advisories_and_deadlines(
         "OSSA-2026-005": "overdue",
         # the LDAP advisory needs the LDAP backend; keystone.conf says sql: the configuration is the proof
         "OSSA-2026-007": "not affected (precondition false)",
+        # 26.0.0 is Dalmatian: >=14.0.0 <27.0.2 and >=13.0.0 <27.0.3, no Dalmatian release fixes them
+        "OSSA-2026-015": "overdue",
+        "OSSA-2026-037": "overdue",
     }
     overdue = advisories[f"old1 keystone {OLD_KEYSTONE} OSSA-2025-002"]
     assert overdue["result"] == "FAIL"
