@@ -24,7 +24,7 @@ import pytest
 from keystoneauth1 import access, session, token_endpoint
 
 from patchcheck.facts.load import schema_error
-from tests.helpers import load_module
+from tests.helpers import load_module, run_patchcheck
 
 MODULE = load_module(
     Path(__file__).resolve().parents[2] / "roles/collect_tenant_facts/library/tenant_facts.py",
@@ -212,3 +212,44 @@ def test_url_credentials_in_clouds_yaml_stay_out_when_keystone_is_down(tmp_path:
             os.environ["OS_CLIENT_CONFIG_FILE"] = previous
     assert not facts["auth"]["ok"]
     assert CANARY not in json.dumps(facts)
+
+
+@pytest.mark.parametrize("auth_url", ["HTTPS://keystone.example.net/v3", "Https://keystone.example.net/v3"])
+def test_no_token_over_plain_http_whatever_the_case_of_the_scheme(server: str, auth_url: str) -> None:
+    """Issue 26 point 16: ``HTTPS://`` is https; the rule once compared the text with "https://"."""
+    Hostile.tokens.clear()
+    facts = collect([service("image", f"{server}/image/"), service("identity", f"{server}/ok/v3")], auth_url)
+    assert facts["images"]["error"].startswith("not read: the token would travel over plain http")
+    assert facts["security_compliance"]["error"].startswith("not read: the token would travel")
+    assert [path for path, token in Hostile.tokens if token] == []
+
+
+#: Passwords a pattern stopping at quotes and spaces let through (issue 26 point 17).
+HOSTILE_PASSWORDS = [f"pa ss{CANARY}", f"it's{CANARY}", f'say"{CANARY}"', f"sp ace'{CANARY}/x"]
+
+
+def test_url_credentials_with_quotes_and_spaces_reach_no_output(server: str, tmp_path: Path) -> None:
+    """Facts, verdicts, report, JUnit, summaries and both commands' output: the canary is nowhere."""
+    host = server.split("://", 1)[1]
+    catalog = [
+        service(f"svc{n}", f"http://admin:{password}@{host}/ok/v2.1")
+        for n, password in enumerate(HOSTILE_PASSWORDS)
+    ]
+    facts = collect(catalog, f"https://user:{HOSTILE_PASSWORDS[0]}@keystone.example.net/v3")
+    assert schema_error("tenant", 1, facts) is None
+    (tmp_path / "facts.json").write_text(json.dumps(facts))
+    out = tmp_path / "out"
+    judged = run_patchcheck("judge", "--facts", tmp_path / "facts.json", "--verdicts", out / "verdicts.json")
+    assert judged.returncode in (1, 3), judged.stderr  # judged, not crashed
+    reported = run_patchcheck(
+        "report", "--verdicts", out / "verdicts.json", "--subject", "s", "--out-dir", out
+    )
+    assert reported.returncode in (1, 3), reported.stderr
+    assert {"facts.json", "verdicts.json", "report.yaml", "junit.xml"} <= {
+        p.name for p in [*tmp_path.iterdir(), *out.iterdir()]
+    }
+    for path in [*tmp_path.iterdir(), *out.iterdir()]:
+        if path.is_file():
+            assert CANARY not in path.read_text(errors="replace"), path.name
+    for text in (judged.stdout, judged.stderr, reported.stdout, reported.stderr):
+        assert CANARY not in text

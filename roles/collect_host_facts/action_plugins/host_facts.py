@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +25,9 @@ from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.plugins.action import ActionBase
 
 from patchcheck.files import atomic_write
+from patchcheck.urls import without_userinfo
 
 FAILURE_LENGTH = 300
-USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s'\"]*@")
 
 
 def failure_document(host: str, failure: str) -> dict[str, Any]:
@@ -39,7 +38,7 @@ def failure_document(host: str, failure: str) -> dict[str, Any]:
         "collector": {"name": "patchcheck", "version": "unknown"},
         "host": host,
         "reachable": False,
-        "failure": USERINFO.sub(r"\1", failure)[:FAILURE_LENGTH],  # no URL credentials, even in errors
+        "failure": without_userinfo(failure)[:FAILURE_LENGTH],  # no URL credentials, even in errors
         "packages": [],
         "python": [],
         "containers": [],

@@ -73,6 +73,7 @@ import json
 import re
 import socket
 import ssl
+import string
 import time
 import traceback
 from html.parser import HTMLParser
@@ -234,7 +235,11 @@ def read_bounded(response: Any, end: float) -> tuple[bytes, str | None]:
 
 
 def tls_facts(url: str, verify: bool | str, timeout: int) -> dict[str, Any]:
-    """Protocol, cipher and certificate expiry from one handshake with the endpoint."""
+    """Protocol, cipher and certificate expiry from one handshake with the endpoint.
+
+    A host no resolver accepts (an empty or 64-character label) is this endpoint's TLS error,
+    never an exception: an https endpoint without TLS facts would vanish from the TLS checks.
+    """
     parts = urlsplit(url)
     host, port = parts.hostname, parts.port or 443
     facts = {
@@ -267,7 +272,7 @@ def tls_facts(url: str, verify: bool | str, timeout: int) -> dict[str, Any]:
     except ssl.SSLCertVerificationError as exc:
         facts["error"] = one_line(exc)
         der = unverified_certificate(host, port, timeout)
-    except (OSError, ssl.SSLError) as exc:
+    except (OSError, ssl.SSLError, ValueError) as exc:  # ValueError: UnicodeError of an invalid label
         facts["error"] = one_line(exc)
         return facts
     if der:
@@ -290,7 +295,7 @@ def unverified_certificate(host: str, port: int, timeout: int) -> bytes | None:
             context.wrap_socket(raw, server_hostname=host) as tls,
         ):
             return tls.getpeercert(binary_form=True)
-    except (OSError, ssl.SSLError):
+    except (OSError, ssl.SSLError, ValueError):
         return None
 
 
@@ -338,7 +343,7 @@ def gather(
     try:
         access = session.auth.get_access(session)
     except Exception as exc:  # refused, rejected, or an incomplete auth section (a bare Exception)
-        facts["auth"]["error"] = one_line(exc)
+        facts["auth"]["error"] = auth_error(exc, facts["auth"]["auth_url"])
         access = None
     if access is not None:
         facts["auth"]["ok"] = True
@@ -365,6 +370,17 @@ def gather(
         )
     facts["dashboard"] = dashboard
     return without_userinfo(facts)
+
+
+def auth_error(exc: BaseException, auth_url: str | None) -> str:
+    """Why authentication failed; only the exception's type when the auth URL holds credentials.
+
+    A client's message may quote a piece of a URL it could not parse (``Host "user:pa ss"``),
+    which no scan for URLs recognises as a password: such a message is not kept at all.
+    """
+    if auth_url and text_without_userinfo(auth_url) != auth_url:
+        return f"{type(exc).__name__} (message not kept: auth_url holds credentials; remove them)"
+    return one_line(exc)
 
 
 def read_catalog(
@@ -395,7 +411,8 @@ def read_catalog(
                 "service_name": text_or_none(service.get("name")),
                 "interface": text_or_none(endpoint.get("interface")),
                 "region": text_or_none(endpoint.get("region_id") or endpoint.get("region")),
-                "url": text_or_none(endpoint.get("url")),
+                # credentials leave before any request: no client's error can quote them back
+                "url": without_userinfo(text_or_none(endpoint.get("url"))),
             }
             facts["catalog"].append(entry)
             if entry["interface"] not in interfaces or not entry["url"]:
@@ -407,7 +424,7 @@ def read_catalog(
                 continue
             roots.setdefault(key, []).append(entry["service_type"])
 
-    auth_over_https = str(facts["auth"].get("auth_url") or "").startswith("https://")
+    auth_scheme = scheme_of(facts["auth"].get("auth_url"))
     for (root, interface, region), service_types in sorted(roots.items(), key=lambda item: str(item[0])):
         record = {
             "version_url": root,
@@ -432,7 +449,7 @@ def read_catalog(
                 scan_tls,
                 budget,
                 tls_seen,
-                auth_over_https,
+                auth_scheme,
             )
         except Exception as exc:  # anything an endpoint does is this endpoint's error, never the run's end
             record["error"] = record["error"] or f"not read: {one_line(exc)}"
@@ -449,7 +466,7 @@ def read_endpoint(
     scan_tls: bool,
     budget: Budget,
     tls_seen: dict[str, Any],
-    auth_over_https: bool,
+    auth_scheme: str,
 ) -> None:
     root, interface = record["version_url"], record["interface"]
     status, headers, body, error = fetch_json(session, root, timeout, budget=budget)
@@ -462,10 +479,9 @@ def read_endpoint(
     )
     if error is None and status is not None and status < 400 and not record["versions"]:
         record["error"] = f"HTTP {status} without a version document"
-    if root.startswith("https://"):
+    if scheme_of(root) == "https" and valid_port(root):  # else no TLS facts: the judge reports why
         record["tls"] = tls_once(root, tls_seen, tls_verify, timeout, scan_tls, budget)
-    # A token goes only where it would go safely: never over plain http when authentication was https.
-    token_allowed = not (auth_over_https and root.startswith("http://"))
+    token_allowed = token_may_go(auth_scheme, scheme_of(root))
     refusal = "not read: the token would travel over plain http (authentication was over https)"
     types = record["service_types"]
     if "object-store" in types and facts["object_store_info"] is None:
@@ -496,6 +512,25 @@ def read_endpoint(
                 "password_regex_description": None,
             }
         )
+
+
+def valid_port(url: str) -> bool:
+    """Whether the URL's port is a number from 0 to 65535 (or absent): 99999 is no TLS endpoint."""
+    try:
+        urlsplit(url).port  # noqa: B018  (raises on a port out of range or not a number)
+    except ValueError:
+        return False
+    return True
+
+
+def token_may_go(auth_scheme: str, endpoint_scheme: str) -> bool:
+    """A token goes only where it would go safely: never over plain http when authentication was https.
+
+    Schemes as urllib.parse reads them (``HTTPS://`` is https). Allowed: an https endpoint, or
+    any http endpoint when the token itself came over plain http; an unknown authentication
+    scheme counts as https, an unknown endpoint scheme as plain.
+    """
+    return endpoint_scheme == "https" or auth_scheme == "http"
 
 
 #: Dashboard response headers kept as evidence: banners, framing, transport and compression.
@@ -799,18 +834,58 @@ def text_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s'\"]*@")
+#: Replaces a span that held credentials when the text after its ``@`` is not the host a
+#: client reaches (a ``/``, a space or a quote came before it): no valid host looks like this,
+#: so the judge reports such a URL instead of judging a host nobody connects to.
+HIDDEN_HOST = "(credentials removed)"
+#: Characters RFC 3986 allows in userinfo, and ``@`` (unencoded in passwords in the wild).
+USERINFO_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:%@")
+
+
+def text_without_userinfo(text: str) -> str:
+    """``text`` with every URL's credentials removed, in time linear in its length.
+
+    A copy of ``patchcheck.urls.without_userinfo`` (this module cannot import patchcheck; a
+    unit test holds the two equal). A URL starts at ``://``; its credentials run to the last
+    ``@`` before the next ``://``: a password may hold a space, a quote, ``/`` or ``@``, and
+    cutting too much is harmless where cutting too little is not. No regular expression: the
+    one used before backtracked for minutes on a few MiB of ``a://``.
+    """
+    if "@" not in text or "://" not in text:
+        return text
+    pieces: list[str] = []
+    end = len(text)
+    at = text.rfind("@")
+    while at != -1:
+        start = text.rfind("://", 0, at)
+        if start == -1:
+            break
+        userinfo = text[start + 3 : at]
+        pieces.append(text[at + 1 : end])
+        pieces.append("" if USERINFO_CHARACTERS.issuperset(userinfo) else HIDDEN_HOST + "/")
+        end = start + 3
+        at = text.rfind("@", 0, start)
+    pieces.append(text[:end])
+    return "".join(reversed(pieces))
 
 
 def without_userinfo(value: Any) -> Any:
     """Every string of the facts with URL credentials removed: they leave the module nowhere."""
     if isinstance(value, str):
-        return USERINFO.sub(r"\1", value) if "@" in value else value
+        return text_without_userinfo(value)
     if isinstance(value, dict):
         return {key: without_userinfo(item) for key, item in value.items()}
     if isinstance(value, list):
         return [without_userinfo(item) for item in value]
     return value
+
+
+def scheme_of(url: Any) -> str:
+    """The URL's scheme as urllib.parse reads it (lower case: ``HTTPS://`` is https), or ``""``."""
+    try:
+        return urlsplit(str(url)).scheme
+    except ValueError:
+        return ""
 
 
 def token_facts(access: Any) -> dict[str, Any]:

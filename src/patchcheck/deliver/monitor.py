@@ -24,6 +24,7 @@ import requests
 
 from patchcheck import __version__
 from patchcheck.errors import InputError
+from patchcheck.urls import without_userinfo
 
 CONTENT_TYPE = "application/x-signed-yaml"
 TIMEOUT_S = 30
@@ -83,16 +84,6 @@ def loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def without_userinfo(url: str) -> str:
-    """The URL with any ``user:password@`` removed: what may appear in a message or an output."""
-    return USERINFO.sub(r"\1", url)
-
-
-#: Everything between ``scheme://`` and the last ``@`` of the URL: a password may hold ``/`` or ``@``
-#: unencoded, and cutting too much from a message is harmless where cutting too little is not.
-USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s'\"]*@")
 
 
 def body_of(signature: bytes, report: bytes) -> bytes:

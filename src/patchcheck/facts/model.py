@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from patchcheck.urls import without_userinfo
+
 
 @dataclass(frozen=True)
 class VersionInfo:
@@ -52,6 +54,12 @@ class TenantFacts:
 
     @classmethod
     def from_document(cls, path: str, document: dict[str, Any]) -> TenantFacts:
+        """The facts, every string without URL credentials: whatever collector wrote them.
+
+        A collector before issue 26 left passwords holding a quote or a space in place; the
+        judge's sentences, the report and JUnit are built from these strings.
+        """
+        document = scrubbed(document)
         endpoints = tuple(
             Endpoint(
                 version_url=entry["version_url"],
@@ -85,6 +93,17 @@ class TenantFacts:
             errors=tuple(document["errors"]),
             raw=document,
         )
+
+
+def scrubbed(value: Any) -> Any:
+    """``value`` with every string's URL credentials removed (``patchcheck.urls.without_userinfo``)."""
+    if isinstance(value, str):
+        return without_userinfo(value)
+    if isinstance(value, dict):
+        return {key: scrubbed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrubbed(item) for item in value]
+    return value
 
 
 ALL_SOURCES = ("packages", "venvs", "containers", "config")

@@ -195,7 +195,7 @@ def prune(cache: Path, keep: Path) -> None:
 
 
 def without_credentials(url: str) -> str:
-    from patchcheck.deliver.monitor import without_userinfo
+    from patchcheck.urls import without_userinfo
 
     return without_userinfo(url)
 
