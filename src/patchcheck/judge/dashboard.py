@@ -20,8 +20,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from patchcheck.facts import TenantFacts
-from patchcheck.judge.addresses import private_address
+from patchcheck.judge.addresses import HostKind, classify_host, url_host
 from patchcheck.judge.verdict import Finding, Result
+from patchcheck.urls import scheme_of
 
 OSSN_TESTCASE = "scs-0124-ossn-tenant-visible"
 HTTPS_TESTCASE = "scs-0125-https-endpoints"
@@ -265,7 +266,7 @@ def compression(facts: TenantFacts, dashboard: dict[str, Any]) -> Finding:
 
 def internal_addresses(facts: TenantFacts, dashboard: dict[str, Any]) -> Finding:
     """OSSN-0073: addresses of internal endpoints handed to the browser in cookies or the login form."""
-    own = urlsplit(dashboard["final_url"]).hostname
+    own, _kind = url_host(dashboard["final_url"] or "")
     found: list[str] = []
     for cookie in all_cookies(dashboard):
         found += [
@@ -298,7 +299,8 @@ def internal(host: str, own: str | None) -> bool:
     """A private, loopback or link-local address, or an internal name, other than the dashboard's own."""
     if host == own:
         return False
-    if private_address(host):
+    kind = classify_host(host).kind
+    if kind is not HostKind.PUBLIC:  # 127.1, localhost, a host that is no host: none is public
         return True
     try:
         ipaddress.ip_address(host)
@@ -316,17 +318,25 @@ def judge_dashboard_https(facts: TenantFacts) -> list[Finding]:
         return [Finding(HTTPS_TESTCASE, subject(facts, "https"), Result.ABORT, f"{problem}; https unknown")]
     dashboard = dashboard_record(facts)
     assert dashboard is not None
-    final = urlsplit(dashboard["final_url"])
+    where = dashboard["final_url"]
+    _name, host = url_host(where or "")
+    if host.kind is HostKind.INVALID:
+        return [
+            Finding(
+                HTTPS_TESTCASE,
+                subject(facts, "https"),
+                Result.ABORT,
+                f"dashboard {where}: {host.reason}; whether it uses https on a public address is unknown",
+            )
+        ]
     problems = []
-    if final.scheme != "https":
+    if scheme_of(where) != "https":
         problems.append("login page served over plain http")
     form = dashboard.get("login_form") or {}
-    if form.get("found") and form.get("action_scheme") != "https":
+    if form.get("found") and str(form.get("action_scheme") or "").lower() != "https":
         problems.append(f"login form posts to {form.get('action')}")
-    address = private_address(final.hostname)
-    if address:
-        problems.append(f"private address {address}")
-    where = dashboard["final_url"]
+    if host.kind is HostKind.INTERNAL:
+        problems.append(host.reason)
     if problems:
         return [
             Finding(
@@ -344,7 +354,7 @@ def dashboard_tls(facts: TenantFacts) -> tuple[str, dict[str, Any], str | None] 
     dashboard = dashboard_record(facts)
     if dashboard is None or unusable(facts) or dashboard["declared_absent"]:
         return None
-    if not dashboard["final_url"].startswith("https://"):
+    if scheme_of(dashboard["final_url"]) != "https":
         return None
     return (
         dashboard.get("tls_host") or urlsplit(dashboard["final_url"]).netloc,

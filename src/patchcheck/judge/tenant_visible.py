@@ -24,12 +24,12 @@ import re
 from functools import cache
 from importlib import resources
 from typing import Any
-from urllib.parse import urlsplit
 
 from patchcheck.facts import TenantFacts
 from patchcheck.judge import dashboard
-from patchcheck.judge.addresses import private_address
+from patchcheck.judge.addresses import HostKind, url_host
 from patchcheck.judge.verdict import Finding, Result
+from patchcheck.urls import scheme_of
 
 OSSN_TESTCASE = "scs-0124-ossn-tenant-visible"
 HTTPS_TESTCASE = "scs-0125-https-endpoints"
@@ -195,32 +195,8 @@ def api_https_endpoints(facts: TenantFacts) -> list[Finding]:
     for entry in facts.raw["catalog"]:
         if entry["interface"] != "public":
             continue
-        url = entry["url"]
-        subject = f"{facts.cloud} {entry['service_type']} {url}"
-        problems = []
-        parts = urlsplit(url)
-        if parts.scheme != "https":
-            problems.append("plain http")
-        address = private_address(parts.hostname)
-        if address:
-            problems.append(f"private address {address}")
-        if url in seen and seen[url] != entry["service_type"]:
-            problems.append(f"same URL as {seen[url]}")
-        seen.setdefault(url, entry["service_type"])
-        if problems:
-            findings.append(
-                Finding(
-                    HTTPS_TESTCASE,
-                    subject,
-                    Result.FAIL,
-                    f"public endpoint {url} ({entry['service_type']}): {', '.join(problems)}; "
-                    "expected https on a public address",
-                )
-            )
-        else:
-            findings.append(
-                Finding(HTTPS_TESTCASE, subject, Result.PASS, f"public endpoint {url} uses https")
-            )
+        findings.append(catalog_https(facts, entry, seen))
+        seen.setdefault(entry["url"], entry["service_type"])
     for endpoint in public_endpoints(facts):
         if not endpoint.answered:
             findings.append(
@@ -234,12 +210,61 @@ def api_https_endpoints(facts: TenantFacts) -> list[Finding]:
     return findings
 
 
+def catalog_https(facts: TenantFacts, entry: dict[str, Any], seen: dict[str, str]) -> Finding:
+    """One public catalog URL: https, on a public host, its own; a host that does not parse is ABORT.
+
+    The scheme as urllib.parse reads it (``HTTPS://`` is https) and the host as a resolver reads
+    it (``127.1`` is loopback): a pattern on the text would pass both.
+    """
+    url = entry["url"]
+    subject = f"{facts.cloud} {entry['service_type']} {url}"
+    _host, host = url_host(url or "")
+    if host.kind is HostKind.INVALID:
+        return Finding(
+            HTTPS_TESTCASE,
+            subject,
+            Result.ABORT,
+            f"public endpoint {url} ({entry['service_type']}): {host.reason}; whether it uses https "
+            "on a public address is unknown",
+        )
+    problems = []
+    scheme = scheme_of(url)
+    if scheme != "https":
+        problems.append("plain http" if scheme == "http" else f"scheme {scheme or 'missing'}")
+    if host.kind is HostKind.INTERNAL:
+        problems.append(host.reason)
+    if url in seen and seen[url] != entry["service_type"]:
+        problems.append(f"same URL as {seen[url]}")
+    if problems:
+        return Finding(
+            HTTPS_TESTCASE,
+            subject,
+            Result.FAIL,
+            f"public endpoint {url} ({entry['service_type']}): {', '.join(problems)}; "
+            "expected https on a public address",
+        )
+    return Finding(HTTPS_TESTCASE, subject, Result.PASS, f"public endpoint {url} uses https")
+
+
 def judge_tls_profile(facts: TenantFacts, now: dt.datetime) -> list[Finding]:
-    findings = []
+    findings = unreadable_https(facts)
     scanned: set[str] = set()
     for endpoint in public_endpoints(facts):
         tls = endpoint.tls
-        if not endpoint.version_url.startswith("https://") or tls is None:
+        if scheme_of(endpoint.version_url) != "https":
+            continue
+        if tls is None and url_host(endpoint.version_url)[1].kind is HostKind.INVALID:
+            continue  # its catalog URL's ABORT (unreadable_https) says why
+        if tls is None:  # a port of 99999, a collector that stopped: reported, never skipped
+            findings.append(
+                Finding(
+                    TLS_TESTCASE,
+                    f"{facts.cloud} tls {endpoint.version_url}",
+                    Result.ABORT,
+                    f"{endpoint.version_url}: no TLS facts ({endpoint.error or 'not read'}); "
+                    "its TLS profile is unknown",
+                )
+            )
             continue
         where = f"{tls['host']}:{tls['port']}"
         if where in scanned:
@@ -271,6 +296,26 @@ def judge_tls_profile(facts: TenantFacts, now: dt.datetime) -> list[Finding]:
                 f"cloud {facts.cloud}: no public https endpoint to judge",
             )
         )
+    return findings
+
+
+def unreadable_https(facts: TenantFacts) -> list[Finding]:
+    """An ABORT per public https catalog URL that does not parse: the collector read no TLS there."""
+    findings = []
+    for entry in facts.raw["catalog"]:
+        url = entry["url"] or ""
+        if entry["interface"] != "public" or scheme_of(url) != "https":
+            continue
+        _host, host = url_host(url)
+        if host.kind is HostKind.INVALID:
+            findings.append(
+                Finding(
+                    TLS_TESTCASE,
+                    f"{facts.cloud} tls {url}",
+                    Result.ABORT,
+                    f"{url} ({entry['service_type']}): {host.reason}; its TLS profile is unknown",
+                )
+            )
     return findings
 
 
