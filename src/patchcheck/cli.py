@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from patchcheck import __version__
+from patchcheck.days import bounded_day
 from patchcheck.errors import ExitCode, InputError
 from patchcheck.files import atomic_write, output_lock
 from patchcheck.judge.verdict import Result, combine
@@ -35,10 +36,11 @@ def exit_code_for(result: Result) -> ExitCode:
 
 
 def parse_day(text: str) -> dt.date:
+    """A day argument; argparse turns the refusal into a usage error naming the argument (exit 2)."""
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        return bounded_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_judge(args: argparse.Namespace) -> int:

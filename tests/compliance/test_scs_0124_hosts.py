@@ -8,6 +8,7 @@ overdue by 822 days): overdue``. A host with nothing to judge for a testcase has
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import pytest
@@ -19,8 +20,9 @@ from patchcheck.judge.pytest_plugin import (
     parametrize_groups,
     reference_date,
     reference_moment,
+    refused_findings,
 )
-from patchcheck.judge.verdict import FindingGroup
+from patchcheck.judge.verdict import Finding, FindingGroup
 from patchcheck.knowledge.advisories import shipped_index
 from patchcheck.knowledge.series import shipped_series
 from patchcheck.knowledge.update import stale_reason
@@ -28,6 +30,13 @@ from patchcheck.knowledge.update import stale_reason
 
 def hosts(config: pytest.Config) -> list[HostFacts]:
     return [facts for _path, facts in loaded_facts(config) if isinstance(facts, HostFacts)]
+
+
+def refused(config: pytest.Config, testcase: str) -> list[tuple[str, Callable[[], list[Finding]]]]:
+    """An ABORT group per host whose facts were refused (gathered in the future)."""
+    return [
+        (finding.subject, partial(list, [finding])) for finding in refused_findings(config, "host", testcase)
+    ]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -43,7 +52,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         parametrize_groups(
             metafunc,
             "advisory_findings",
-            [(f.host, partial(judge, f, index, moment, unscored, shared, stale)) for f in hosts(config)],
+            [(f.host, partial(judge, f, index, moment, unscored, shared, stale)) for f in hosts(config)]
+            + refused(config, ossa_patched.TESTCASE),
         )
     elif "host_release_findings" in metafunc.fixturenames:
         day = reference_date(config)
@@ -51,18 +61,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         parametrize_groups(
             metafunc,
             "host_release_findings",
-            [(f.host, partial(judge, f, index, shipped_series(), day)) for f in hosts(config)],
+            [(f.host, partial(judge, f, index, shipped_series(), day)) for f in hosts(config)]
+            + refused(config, maintained_release.TESTCASE),
         )
     elif "config_findings" in metafunc.fixturenames:
         judge = ossn_config.judge_host_config
         parametrize_groups(
-            metafunc, "config_findings", [(f.host, partial(judge, f, index)) for f in hosts(config)]
+            metafunc,
+            "config_findings",
+            [(f.host, partial(judge, f, index)) for f in hosts(config)]
+            + refused(config, ossn_config.TESTCASE),
         )
     elif "inventory_findings" in metafunc.fixturenames:
         parametrize_groups(
             metafunc,
             "inventory_findings",
-            [(f.host, partial(inventory_complete.judge_inventory_findings, f)) for f in hosts(config)],
+            [(f.host, partial(inventory_complete.judge_inventory_findings, f)) for f in hosts(config)]
+            + refused(config, inventory_complete.TESTCASE),
         )
 
 

@@ -19,6 +19,7 @@ from patchcheck.judge.pytest_plugin import (
     parametrize_findings,
     reference_date,
     reference_moment,
+    refused_findings,
 )
 from patchcheck.judge.verdict import Finding, Result
 from patchcheck.knowledge.series import shipped_series
@@ -41,7 +42,7 @@ def release_findings(config: pytest.Config) -> list[Finding]:
             findings += maintained_release.judge_tenant_release(
                 facts, shipped_series(), reference_date(config)
             )
-        elif isinstance(facts, InputError):
+        elif isinstance(facts, InputError) and getattr(facts, "kind", "tenant") == "tenant":
             findings.append(
                 Finding(maintained_release.TESTCASE, str(path), Result.ABORT, f"facts unusable: {facts}")
             )
@@ -60,7 +61,12 @@ def test_api_service_runs_a_maintained_release_series(release_finding: Finding) 
 
 
 def visible_findings(config: pytest.Config, judge: str) -> list[Finding]:
-    findings: list[Finding] = []
+    testcase = {
+        "ossn": tenant_visible.OSSN_TESTCASE,
+        "https": tenant_visible.HTTPS_TESTCASE,
+        "tls": tenant_visible.TLS_TESTCASE,
+    }[judge]
+    findings: list[Finding] = refused_findings(config, "tenant", testcase)
     for _path, facts in loaded_facts(config):
         if isinstance(facts, TenantFacts):
             if judge == "ossn":

@@ -10,6 +10,7 @@ wins: it is rejected with the compiled validator's own message.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import cache
 from importlib import resources
@@ -19,6 +20,7 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 
+from patchcheck.days import MAX_CLOCK_SKEW, collected_moment
 from patchcheck.errors import InputError
 from patchcheck.facts.model import HostFacts, TenantFacts
 from patchcheck.files import read_input_text
@@ -114,3 +116,36 @@ def load_facts(path: Path) -> TenantFacts | HostFacts:
     if kind == "host":
         return HostFacts.from_document(str(path), document)
     return TenantFacts.from_document(str(path), document)
+
+
+class FactsRefused(InputError):
+    """Valid facts the judge will not use: every check of that host or cloud ABORTs with this sentence."""
+
+    def __init__(self, facts: TenantFacts | HostFacts, problem: str) -> None:
+        super().__init__(facts.path, "$.collected_at", problem)
+        self.kind = "host" if isinstance(facts, HostFacts) else "tenant"
+        self.subject = facts.host if isinstance(facts, HostFacts) else facts.cloud
+
+
+def refused_if_future(
+    facts: TenantFacts | HostFacts, now: dt.datetime
+) -> TenantFacts | HostFacts | FactsRefused:
+    """The facts, or their refusal when they say they were gathered after ``now`` (plus the skew).
+
+    ``now`` is the judge's own clock, never the reference day: facts from 2099 would otherwise
+    judge a host on evidence nobody can have gathered yet, and become the report's checked_at.
+    """
+    moment = collected_moment(facts.collected_at)
+    if moment is None:
+        return FactsRefused(
+            facts, f"{facts.collected_at!r} is not a time: when they were gathered is unknown"
+        )
+    if moment > now + MAX_CLOCK_SKEW:
+        return FactsRefused(
+            facts,
+            f"gathered at {facts.collected_at}, later than the judge's clock "
+            f"({now.isoformat(timespec='seconds')} plus {MAX_CLOCK_SKEW.seconds // 60} minutes): "
+            "the collecting host's clock is wrong; "
+            "fix it and gather again",
+        )
+    return facts

@@ -20,9 +20,10 @@ from typing import Any, TypeVar
 import pytest
 
 from patchcheck import __version__
+from patchcheck.days import bounded_day
 from patchcheck.errors import InputError
 from patchcheck.facts import HostFacts, TenantFacts, load_facts
-from patchcheck.facts.load import expand_facts_paths
+from patchcheck.facts.load import FactsRefused, expand_facts_paths, refused_if_future
 from patchcheck.judge.declarations import Declarations, load_declarations
 from patchcheck.judge.handoff import Handoff
 from patchcheck.judge.verdict import AbortCheck, Finding, FindingGroup, Result, combine
@@ -61,14 +62,14 @@ def pytest_configure(config: pytest.Config) -> None:
         paths = expand_facts_paths(config.getoption("--facts"))
     except InputError as exc:
         raise pytest.UsageError(str(exc)) from None
+    now = dt.datetime.now(dt.UTC)  # the judge's clock, not the reference day: see refused_if_future
     for path in paths:
-        if preloaded is not None and path in preloaded.facts:
-            loaded.append((path, preloaded.facts[path]))
-            continue
         try:
-            loaded.append((path, load_facts(path)))
+            facts = preloaded.facts[path] if preloaded and path in preloaded.facts else load_facts(path)
         except InputError as exc:
             loaded.append((path, exc))
+            continue
+        loaded.append((path, refused_if_future(facts, now)))
     config.stash[LOADED_FACTS] = loaded
     config.stash[DECLARATIONS] = load_declarations(config.getoption("--declarations"))
     config.pluginmanager.register(VerdictRecorder(config), "patchcheck-verdicts")
@@ -203,9 +204,27 @@ def loaded_facts(config: pytest.Config) -> list[tuple[Path, TenantFacts | HostFa
     return config.stash[LOADED_FACTS]
 
 
+def refused_findings(config: pytest.Config, kind: str, testcase: str) -> list[Finding]:
+    """An ABORT finding per refused facts file of this kind (``host`` or ``tenant``), with its sentence.
+
+    Refused facts (gathered in the future) are valid but not evidence: each check of that host
+    or cloud ends ABORT, named by its subject, instead of vanishing from the testcase.
+    """
+    return [
+        Finding(testcase, refusal.subject, Result.ABORT, f"{refusal.subject}: facts refused: {refusal}")
+        for _path, refusal in loaded_facts(config)
+        if isinstance(refusal, FactsRefused) and refusal.kind == kind
+    ]
+
+
 def reference_date(config: pytest.Config) -> dt.date:
     value = config.getoption("--reference-date")
-    return dt.date.fromisoformat(value) if value else dt.datetime.now(dt.UTC).date()
+    if not value:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return bounded_day(value)
+    except ValueError as exc:  # also when pytest runs the layer without the patchcheck command
+        raise pytest.UsageError(f"--reference-date: {exc}") from None
 
 
 class VerdictRecorder:
@@ -386,10 +405,9 @@ def parametrize_groups(
 
 def reference_moment(config: pytest.Config) -> dt.datetime:
     """Deadlines are judged at this moment: now, or the end of a reference day given explicitly."""
-    value = config.getoption("--reference-date")
-    if not value:
+    if not config.getoption("--reference-date"):
         return dt.datetime.now(dt.UTC)
-    day = dt.date.fromisoformat(value)
+    day = reference_date(config)
     return dt.datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=dt.UTC)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from patchcheck.days import MAX_CLOCK_SKEW, collected_moment
 from patchcheck.files import atomic_writer
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Verdicts
@@ -46,16 +47,28 @@ def invocation(verdicts: Verdicts, rc: int) -> dict[str, Any]:
     return record
 
 
-def gathered_at(verdicts: Verdicts) -> dt.datetime | None:
-    """When the evidence was gathered: the oldest facts file's ``collected_at`` (None if none says)."""
-    moments = []
+def gathered_at(verdicts: Verdicts, now: dt.datetime) -> tuple[dt.datetime | None, list[str]]:
+    """When the evidence was gathered: the oldest facts file's ``collected_at`` (None if none says).
+
+    A moment after ``now`` (plus the judge's clock skew) is no evidence of anything: it is left
+    out with a WARNING, so checked_at never lies in the future (the judge refuses such facts;
+    this holds for any verdicts file).
+    """
+    moments, warnings = [], []
     for source in verdicts.facts:
-        try:
-            moment = dt.datetime.fromisoformat(str(source.get("collected_at")).replace("Z", "+00:00"))
-        except ValueError:
+        moment = collected_moment(str(source.get("collected_at")))
+        if moment is None:
             continue
-        moments.append(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
-    return min(moments).astimezone(dt.UTC).replace(microsecond=0) if moments else None
+        if moment > now + MAX_CLOCK_SKEW:
+            warnings.append(
+                f"WARNING: facts {source.get('path')} say they were gathered at "
+                f"{source.get('collected_at')}, after this report's time {now.isoformat()}: "
+                "not used for checked_at"
+            )
+            continue
+        moments.append(moment)
+    oldest = min(moments).astimezone(dt.UTC).replace(microsecond=0) if moments else None
+    return oldest, warnings
 
 
 def valid_until(checked_at: dt.datetime, lifetime: str | None) -> dt.datetime | None:
@@ -105,10 +118,11 @@ def build_report(
     would make five-day-old facts look checked today.
     """
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
-    checked_at = gathered_at(verdicts) or now
+    gathered, future = gathered_at(verdicts, now)
+    checked_at = gathered or now
     run = invocation(verdicts, rc)
-    stale = staleness_lines(scope, checked_at, now)
-    if not gathered_at(verdicts):
+    stale = future + staleness_lines(scope, checked_at, now)
+    if not gathered:
         stale.insert(0, "WARNING: no facts file says when it was gathered: checked_at is the report's time")
     knowledge = [f"INFO: {describe(verdicts.knowledge)}"] if verdicts.knowledge else []
     run["stderr"] = knowledge + stale + run["stderr"]
