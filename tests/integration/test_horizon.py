@@ -221,7 +221,7 @@ def test_default_and_hardened_horizon_get_different_verdicts_from_the_playbook(
     assert "plain http" in default["scs-0125-https-endpoints https"]["message"]
     https = hardened["scs-0125-https-endpoints https"]
     assert "plain http" not in https["message"] and "posts to" not in https["message"]
-    assert https["message"].endswith("private address 127.0.0.1; expected https on a public address")
+    assert https["message"].endswith("loopback address 127.0.0.1; expected https on a public address")
     tls = hardened[f"scs-0125-tls-profile tls 127.0.0.1:{TLS_PORT}"]
     assert tls["result"] == "PASS", tls["message"]
     assert "scs-0125-tls-profile tls" not in " ".join(default)  # plain http: no TLS to judge
