@@ -91,6 +91,7 @@ import shutil
 import socket
 import stat
 import subprocess
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -147,7 +148,7 @@ HARMLESS_OPTIONS = (
 )
 #: The only query keys of a URL value that leave the host (what rules about TLS read).
 SAFE_QUERY_KEYS = frozenset({"ssl", "ssl_version", "tls"})
-URL_IN_VALUE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
+SCHEME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 
 
 def product_key(name: str) -> str:
@@ -177,23 +178,32 @@ def read_regular(path: str, limit: int, root: str | None = None) -> bytes:
     A FIFO would block forever, ``/dev/zero`` would fill memory, a link to /etc/shadow
     would read what nobody asked for: the path is resolved and must stay under ``root``,
     the file is opened without blocking or following a final link and must be regular.
+    Every ``OSError`` on the way (``realpath`` too: a link swapped for a FIFO while it is
+    resolved, a symlink loop, an I/O error) is a ``Skipped`` for this file, never a crash.
     """
-    if root is not None:
-        real, base = os.path.realpath(path), os.path.realpath(root)
-        if real != base and not real.startswith(base.rstrip(os.sep) + os.sep):
-            raise Skipped(f"{path}: a link out of {root}, not followed")
-        path = real
     try:
+        if root is not None:
+            real, base = os.path.realpath(path), os.path.realpath(root)
+            if real != base and not real.startswith(base.rstrip(os.sep) + os.sep):
+                raise Skipped(f"{path}: a link out of {root}, not followed")
+            path = real
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW)
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise Skipped(f"{path}: not a regular file")
+            data = handle.read(limit + 1)
     except OSError as exc:
-        raise Skipped(f"{path}: {exc.strerror or type(exc).__name__}") from None
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise Skipped(f"{path}: not a regular file")
-        data = handle.read(limit + 1)
+        raise Skipped(f"{path}: {failure_text(exc)}") from None
     if len(data) > limit:
         raise Skipped(f"{path}: larger than {limit} bytes, not read")
     return data
+
+
+def failure_text(exc: BaseException) -> str:
+    """Why something was not read, without its content: an error's message may quote the file."""
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return type(exc).__name__
 
 
 def incomplete(record: list[dict[str, str]], source: str, item: str, reason: str) -> None:
@@ -346,8 +356,44 @@ def run(argv: list[str], errors: list[str], timeout: int = 60) -> str | None:
 # -- Python environments --------------------------------------------------------
 
 
-def site_dirs(root: str) -> list[str]:
-    return sorted(glob.glob(os.path.join(root, "lib", "python3*", "site-packages")))
+def site_dirs(root: str, gaps: list[dict[str, str]], source: str) -> list[str]:
+    """``<root>/lib/python3*/site-packages``; a root that exists but cannot be listed is a gap.
+
+    ``glob`` answers "nothing" for a folder it may not enter (a venv at 0700 when gathering
+    without root): that would be a venv nobody saw, judged as no venv at all.
+    """
+    lib = os.path.join(root, "lib")
+    try:
+        names = sorted(os.listdir(lib))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError as exc:
+        incomplete(gaps, source, root, f"{lib}: {failure_text(exc)}")
+        return []
+    return [
+        os.path.join(lib, name, "site-packages")
+        for name in names
+        if fnmatch.fnmatchcase(name, "python3*") and os.path.isdir(os.path.join(lib, name, "site-packages"))
+    ]
+
+
+def venv_roots(pattern: str, gaps: list[dict[str, str]]) -> list[str]:
+    """The folders a venv root pattern names (``/openstack/venvs/*``); an unlistable parent is a gap."""
+    parent, last = os.path.split(pattern)
+    if not glob.has_magic(last):
+        return [pattern] if os.path.isdir(pattern) else []
+    try:
+        names = sorted(os.listdir(parent))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError as exc:
+        incomplete(gaps, "venvs", parent, f"venv folder not listable: {failure_text(exc)}")
+        return []
+    return [
+        os.path.join(parent, name)
+        for name in names
+        if fnmatch.fnmatchcase(name, last) and os.path.isdir(os.path.join(parent, name))
+    ]
 
 
 def python_environments(
@@ -355,11 +401,11 @@ def python_environments(
 ) -> list[dict[str, Any]]:
     """Every venv and system site folder; ``prefix`` is a container's merged layer (its root)."""
     environments = []
-    roots = [path for pattern in VENV_ROOT_PATTERNS for path in sorted(glob.glob(prefix + pattern))]
+    roots = [path for pattern in VENV_ROOT_PATTERNS for path in venv_roots(prefix + pattern, gaps)]
     roots += [prefix + path for path in venvs]
     seen = set()
     for root in roots:
-        for site in site_dirs(root):
+        for site in site_dirs(root, gaps, "venvs"):
             if site not in seen:
                 seen.add(site)
                 environments.append(
@@ -401,35 +447,42 @@ def environment_service(root: str) -> str | None:
 def scan_site(
     site: str, wanted: set[str], kind: str, root: str, gaps: list[dict[str, str]], tree: str = "/"
 ) -> dict[str, Any]:
-    """The wanted distributions of one site folder; every unreadable one is recorded as a gap."""
+    """The wanted distributions of one site folder; every one that cannot be read is a gap.
+
+    A distribution folder names its product and version (``nova-29.0.1.dist-info``): when
+    that product is wanted and its metadata cannot be read completely (missing, empty,
+    unreadable, too large, no Name or no Version, another product's name), the folder is
+    recorded by name, so the product's verdicts cannot pass on a nova nobody saw.
+    """
     source = "venvs" if kind != "system" else "packages"
     distributions = []
     try:
         entries = sorted(os.listdir(site))
     except OSError as exc:
-        incomplete(gaps, source, root, f"{site}: {exc.strerror or type(exc).__name__}")
+        incomplete(gaps, source, root, f"{site}: {failure_text(exc)}")
         entries = []
     if len(entries) > MAX_SITE_ENTRIES:
         incomplete(gaps, source, root, f"{site}: {len(entries)} entries, only {MAX_SITE_ENTRIES} read")
         entries = entries[:MAX_SITE_ENTRIES]
     for entry in entries:
-        if not entry.endswith((".dist-info", ".egg-info")):
+        if not entry.endswith(DISTRIBUTION_SUFFIXES):
             continue
-        folder = os.path.join(site, entry)
-        if product_key(entry.split("-", 1)[0]) not in wanted and not any(
-            product_key(entry).startswith(product) for product in wanted
-        ):
+        named = folder_product(entry)
+        ours = named in wanted
+        if not ours and not any(product_key(entry).startswith(product) for product in wanted):
             continue  # the folder's name already says it is none of ours
+        folder = os.path.join(site, entry)
         try:
-            name, version = distribution_metadata(folder, tree)
+            found = read_distribution(folder, wanted, ours, tree)
         except Skipped as exc:
-            incomplete(gaps, source, root, str(exc))
+            if ours:
+                incomplete(gaps, source, f"{root} {entry}", f"{named} not read: {exc}")
             continue
-        if not name or product_key(name) not in wanted:
+        except Exception as exc:  # one distribution never loses the host
+            incomplete(gaps, source, f"{root} {entry}", f"{named} not read: {failure_text(exc)}")
             continue
-        distributions.append(
-            {"name": name, "product": product_key(name), "version": version, "git_sha": pbr_sha(folder, tree)}
-        )
+        if found is not None:
+            distributions.append(found)
     return {
         "kind": kind,
         "path": root,
@@ -438,32 +491,85 @@ def scan_site(
     }
 
 
+DISTRIBUTION_SUFFIXES = (".dist-info", ".egg-info")
+
+
+def folder_product(entry: str) -> str:
+    """The product a distribution folder is named for: ``oslo_messaging-14.0.0.dist-info`` -> oslo-messaging.
+
+    The name ends where the version starts (the first ``-`` before a digit); a development
+    install has no version (``nova.egg-info``).
+    """
+    stem = entry.rsplit(".", 1)[0]
+    for cut in range(len(stem) - 1):
+        if stem[cut] == "-" and stem[cut + 1].isdigit():
+            return product_key(stem[:cut])
+    return product_key(stem)
+
+
+def read_distribution(folder: str, wanted: set[str], ours: bool, tree: str) -> dict[str, Any] | None:
+    """One wanted distribution of a folder, None when it is none of ours; ``Skipped`` when ours is unreadable.
+
+    ``ours``: the folder's name says it is a wanted product, so anything short of a name and
+    a version for that product is a gap, never "not installed".
+    """
+    name, version = distribution_metadata(folder, tree)
+    if name and product_key(name) in wanted:
+        if not version:
+            raise Skipped(f"{folder}: its metadata names {name} without a Version")
+        return {
+            "name": name,
+            "product": product_key(name),
+            "version": version,
+            "git_sha": pbr_sha(folder, tree),
+        }
+    if not ours:
+        return None
+    if not name:
+        raise Skipped(f"{folder}: no Name in METADATA or PKG-INFO (missing, empty or malformed)")
+    raise Skipped(f"{folder}: its metadata names {name[:100]!r}, not the product its folder is named for")
+
+
 def distribution_metadata(folder: str, tree: str = "/") -> tuple[str | None, str | None]:
-    for filename in ("METADATA", "PKG-INFO"):
-        path = os.path.join(folder, filename)
-        if not os.path.lexists(path):
+    """Name and Version from a distribution's metadata headers; ``Skipped`` when there is none to read.
+
+    A folder holds ``METADATA`` (wheel) or ``PKG-INFO`` (egg); an ``.egg-info`` may also be
+    that file itself (distutils). Headers end at the first blank line; names are matched
+    without regard to case, as in e-mail headers.
+    """
+    if os.path.isdir(folder):
+        paths = [os.path.join(folder, name) for name in ("METADATA", "PKG-INFO")]
+        path = next((p for p in paths if os.path.lexists(p)), None)
+        if path is None:
+            raise Skipped(f"{folder}: no METADATA or PKG-INFO")
+    else:
+        path = folder
+    name = version = None
+    text = read_regular(path, MAX_METADATA_BYTES, tree).decode("utf-8", errors="replace")
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        field, colon, value = line.partition(":")
+        if not colon:
             continue
-        name = version = None
-        for line in (
-            read_regular(path, MAX_METADATA_BYTES, tree).decode("utf-8", errors="replace").splitlines()
-        ):
-            if line.startswith("Name:"):
-                name = line.split(":", 1)[1].strip()
-            elif line.startswith("Version:"):
-                version = line.split(":", 1)[1].strip()
-            if (name and version) or not line.strip():
-                break
-        return name, version
-    return None, None
+        field = field.strip().lower()
+        if field == "name" and name is None:
+            name = value.strip() or None
+        elif field == "version" and version is None:
+            version = value.strip() or None
+        if name and version:
+            break
+    return name, version
 
 
 def pbr_sha(folder: str, tree: str = "/") -> str | None:
+    """pbr's git sha of a distribution, or None: an informative detail, no verdict rests on it."""
     path = os.path.join(folder, "pbr.json")
     if not os.path.lexists(path):
         return None
     try:
         value = json.loads(read_regular(path, 64 * 1024, tree)).get("git_version")
-    except (Skipped, ValueError, AttributeError):
+    except (Skipped, ValueError, AttributeError, RecursionError):
         return None
     return value if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{7,40}", value) else None
 
@@ -504,9 +610,11 @@ def containers(wanted: set[str], errors: list[str], gaps: list[dict[str, str]]) 
         if not isinstance(documents, list):
             incomplete(gaps, "containers", engine, f"{engine} inspect gave no readable answer")
             continue
-        for document in documents:
-            if isinstance(document, dict):
+        for number, document in enumerate(documents):
+            try:
                 found.append(container_facts(engine, document, wanted, gaps))
+            except Exception as exc:  # one container never loses the host
+                incomplete(gaps, "containers", f"{engine} #{number}", f"not read: {failure_text(exc)}")
     return found
 
 
@@ -519,10 +627,11 @@ def container_facts(
     without one) is recorded and makes the host's evidence incomplete: what runs in it was
     not seen, so nothing may pass on it.
     """
-    config = document.get("Config") or {}
-    labels = config.get("Labels") or {}
-    merged = ((document.get("GraphDriver") or {}).get("Data") or {}).get("MergedDir")
-    name = str(document.get("Name", "")).lstrip("/")
+    document = mapping(document)
+    config = mapping(document.get("Config"))
+    labels = mapping(config.get("Labels"))
+    merged = mapping(mapping(document.get("GraphDriver")).get("Data")).get("MergedDir")
+    name = str(document.get("Name", "")).lstrip("/")[:200]
     readable = bool(merged) and os.path.isdir(str(merged)) and os.access(str(merged), os.R_OK | os.X_OK)
     environments = []
     if readable:
@@ -539,6 +648,11 @@ def container_facts(
         "python": environments,
         "readable": readable,
     }
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else empty: an engine's answer of another shape reads as absent."""
+    return value if isinstance(value, dict) else {}
 
 
 # -- configuration ---------------------------------------------------------------
@@ -619,12 +733,12 @@ def leave(filename: str, section: str, option: str, value: Any, keep: list[str])
     if isinstance(value, list):
         return [leave(filename, section, option, item, keep) for item in value]
     text = str(value)
-    if not URL_IN_VALUE.search(text) and kept(filename, section, option, keep):
+    scheme = url_scheme(text)
+    if scheme is None and kept(filename, section, option, keep):
         return value
     record: dict[str, Any] = {"redacted": True, "empty": text.strip() == ""}
-    found = URL_IN_VALUE.search(text)
-    if found:
-        record["scheme"] = found.group(0)[:-3].lower()
+    if scheme is not None:
+        record["scheme"] = scheme.lower()
         query = text.split("?", 1)[1] if "?" in text else ""
         safe = [
             (k, v)
@@ -633,6 +747,26 @@ def leave(filename: str, section: str, option: str, value: Any, keep: list[str])
         ]
         record["query"] = "&".join(f"{k}={v}" for k, v in safe)
     return record
+
+
+def url_scheme(text: str) -> str | None:
+    """The scheme of the first URL in ``text`` (``scheme://``), or None; linear in the text.
+
+    The same answer as searching ``[a-zA-Z][a-zA-Z0-9+.-]*://``, whose search backtracks on a
+    long run of letters without ``://`` (1 MiB of ``a``: half an hour). Each ``://`` is walked
+    back over the scheme characters before it; these runs never overlap, so every character
+    is looked at a bounded number of times.
+    """
+    found = text.find("://")
+    while found >= 0:
+        start = found
+        while start > 0 and text[start - 1] in SCHEME_CHARACTERS:
+            start -= 1
+        for first in range(start, found):
+            if text[first].isascii() and text[first].isalpha():
+                return text[first:found]
+        found = text.find("://", found + 3)
+    return None
 
 
 def leave_sections(
@@ -645,40 +779,78 @@ def leave_sections(
 
 
 def parse_policy(text: str, filename: str) -> dict[str, dict[str, Any]] | None:
-    if filename.endswith(".json"):
-        try:
+    """A policy file's rules, or None when it cannot be read as one (the caller records the gap).
+
+    JSON nested deeper than Python's recursion limit (100,000 ``[``) raises ``RecursionError``
+    in ``json.loads``: that is "not parseable" for this file, never a lost host.
+    """
+    try:
+        if filename.endswith(".json") or text.lstrip().startswith("{"):  # JSON is YAML too
             document = json.loads(text)
-        except ValueError:
+        else:
+            document = parse_flat_yaml(text)
+        if not isinstance(document, dict):
             return None
-    else:
-        document = parse_flat_yaml(text)
-    if not isinstance(document, dict):
+        return {"": {str(key): str(value) for key, value in document.items()}}
+    except (ValueError, RecursionError):
         return None
-    return {"": {str(key): str(value) for key, value in document.items()}}
 
 
 def parse_flat_yaml(text: str) -> dict[str, str] | None:
-    """A policy file is a flat mapping of quoted names to rule strings; no YAML library on hosts."""
+    """A policy file is a flat mapping of quoted names to rule strings; no YAML library on hosts.
+
+    Plain string operations, linear in the text: the earlier pattern backtracked on one long
+    line (256 KB took 99 s). A rule's value may continue on indented lines (a plain, quoted
+    or ``>``/``|`` block scalar): they are joined with spaces, as the rule's text means the same.
+    """
     rules: dict[str, str] = {}
-    pending: str | None = None
+    key: str | None = None
+    parts: list[str] = []
+    indent = 0  # of the name's line: a more indented line continues its value
+
+    def close() -> None:
+        if key is not None and parts:  # a name without a value sets no rule
+            rules[key] = unquote(" ".join(parts))
+
     for raw in text.splitlines():
         line = raw.rstrip()
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        if pending is not None and line[0].isspace():
-            rules[pending] = unquote(line.strip())
-            pending = None
+        depth = len(line) - len(line.lstrip())
+        if key is not None and depth > indent:
+            parts.append(line.strip())
             continue
-        match = re.match(r"""^\s*(?:"([^"]+)"|'([^']+)'|([^:\s][^:]*?))\s*:\s*(.*)$""", line)
-        if not match:
+        close()
+        assignment = split_policy_line(line)
+        if assignment is None:
             return None
-        key = match.group(1) or match.group(2) or match.group(3)
-        value = match.group(4).strip()
-        if value:
-            rules[key] = unquote(value)
-        else:
-            pending = key
+        (key, value), indent = assignment, depth
+        parts = [] if value in BLOCK_SCALARS else [value] if value else []
+    close()
     return rules
+
+
+#: YAML block scalar indicators: the value is on the following, indented lines.
+BLOCK_SCALARS = frozenset({"", "|", ">", "|-", ">-", "|+", ">+"})
+
+
+def split_policy_line(line: str) -> tuple[str, str] | None:
+    """``"name": value`` -> (name, value): a quoted name (the quotes removed) or a plain one up to ``:``.
+
+    The same reading as the earlier pattern ``^\\s*(?:"([^"]+)"|'([^']+)'|([^:\\s][^:]*?))\\s*:\\s*(.*)$``,
+    by ``find`` and ``strip`` instead of backtracking.
+    """
+    body = line.lstrip()
+    if body[:1] in ('"', "'"):
+        end = body.find(body[0], 1)
+        if end > 1:
+            rest = body[end + 1 :].lstrip()
+            if rest.startswith(":"):
+                return body[1:end], rest[1:].strip()
+    colon = body.find(":")
+    if colon <= 0:
+        return None
+    return body[:colon].rstrip(), body[colon + 1 :].strip()
 
 
 def unquote(value: str) -> str:
@@ -793,6 +965,22 @@ def os_release() -> dict[str, str]:
     return values
 
 
+def guarded(
+    source: str, gaps: list[dict[str, str]], empty: Callable[[], Any], read: Callable[[], Any]
+) -> Any:
+    """``read()``, or ``empty()`` and a gap for the whole source when it raised: never a lost host.
+
+    Each reader records what it could not read item by item; an exception nobody foresaw
+    (a bug, a file swapped mid-read) would otherwise fail the module, and with it every
+    other source of the host. Only the exception's type leaves: its text may quote a file.
+    """
+    try:
+        return read()
+    except Exception as exc:
+        incomplete(gaps, source, "(the whole source)", f"stopped by {failure_text(exc)}; the rest not read")
+        return empty()
+
+
 def gather(params: dict[str, Any]) -> dict[str, Any]:
     wanted = {product_key(name) for name in params["products"]}
     keep = [*HARMLESS_OPTIONS, *(params.get("keep_options") or [])]
@@ -808,14 +996,27 @@ def gather(params: dict[str, Any]) -> dict[str, Any]:
         "hostname": socket.gethostname(),
         "reachable": True,
         "os": os_release(),
-        "packages": dpkg_packages(wanted, gaps) + rpm_packages(wanted, errors)
+        "packages": guarded("packages", gaps, list, lambda: dpkg_packages(wanted, gaps))
+        + guarded("packages", gaps, list, lambda: rpm_packages(wanted, errors))
         if "packages" in sources
         else [],
-        "python": python_environments(params["venvs"], wanted, gaps, system="packages" in sources)
+        "python": guarded(
+            "venvs",
+            gaps,
+            list,
+            lambda: python_environments(params["venvs"], wanted, gaps, system="packages" in sources),
+        )
         if "venvs" in sources or "packages" in sources
         else [],
-        "containers": containers(wanted, errors, gaps) if "containers" in sources else [],
-        "config": configuration(params["services"], params["config_roots"], keep, errors, gaps)
+        "containers": guarded("containers", gaps, list, lambda: containers(wanted, errors, gaps))
+        if "containers" in sources
+        else [],
+        "config": guarded(
+            "config",
+            gaps,
+            dict,
+            lambda: configuration(params["services"], params["config_roots"], keep, errors, gaps),
+        )
         if "config" in sources
         else {},
         "sources": sorted(sources),

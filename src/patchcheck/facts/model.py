@@ -235,11 +235,19 @@ class HostFacts:
         environments += [
             (env, f"container:{c['name']}") for c in document["containers"] for env in c["python"]
         ]
+        unread: list[tuple[str, str, str]] = []
         for environment, source in environments:
             for dist in environment["distributions"]:
                 if environment.get("managed_by") and dist["product"] in packaged:
                     continue  # the distribution package above already stands for it, with its changelog
-                if not dist.get("version"):
+                if not dist.get("version"):  # collectors before issue 26 sent these: a gap, not nothing
+                    unread.append(
+                        (
+                            unread_source(environment["kind"], source),
+                            f"{environment['path']} {dist['name']}",
+                            "no version in its metadata: not judged",
+                        )
+                    )
                     continue
                 service = environment.get("service") or (
                     source.split(":", 1)[1].split("_")[0] if source.startswith("container:") else None
@@ -283,5 +291,13 @@ class HostFacts:
             incomplete=tuple(
                 (entry["source"], entry["item"], entry["reason"])
                 for entry in document.get("incomplete") or ()
-            ),
+            )
+            + tuple(unread),
         )
+
+
+def unread_source(kind: str, source: str) -> str:
+    """The ``incomplete`` source a Python environment belongs to, as the collector names them."""
+    if source.startswith("container:"):
+        return "containers"
+    return "packages" if kind == "system" else "venvs"
