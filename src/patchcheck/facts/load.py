@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import stat
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -76,6 +78,8 @@ def read_json(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(path, f"line {exc.lineno} column {exc.colno}", f"not JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(path, "$", "nested too deeply to be a facts file") from None
 
 
 def expand_facts_paths(paths: list[Path]) -> list[Path]:
@@ -83,23 +87,54 @@ def expand_facts_paths(paths: list[Path]) -> list[Path]:
 
     Folders keep the command line short: 10,000 ``--facts`` arguments made argument
     parsing (argparse, then pytest's) take longer than judging. An empty folder is
-    an error, never a run that judges nothing.
+    an error, never a run that judges nothing; so is every ``*.json`` entry that is no
+    regular file of the folder (a dangling link, a folder, a FIFO, a device, a link out
+    of the folder): skipping it would pass a run without that host.
     """
     expanded: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files = sorted(entry for entry in path.glob("*.json") if entry.is_file())
-            if not files:
+            entries = sorted(path.glob("*.json"))
+            if not entries:
                 raise InputError(path, "", "a facts folder without any *.json file")
-            expanded += files
+            for entry in entries:
+                problem = folder_entry_problem(path, entry)
+                if problem:
+                    raise InputError(entry, "", f"{problem}: not read (a facts file must be a regular file)")
+            expanded += entries
         else:
             expanded.append(path)
     return expanded
 
 
+def folder_entry_problem(folder: Path, entry: Path) -> str | None:
+    """Why ``entry`` of a facts folder is not a facts file to read, or None; decided by ``lstat``
+    and ``stat``, never by opening it (a FIFO would block, a device answer)."""
+    try:
+        info = entry.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            target = Path(os.path.realpath(entry, strict=True))
+            if not target.is_relative_to(Path(os.path.realpath(folder, strict=True))):
+                return f"a link out of the folder (to {target})"
+            info = target.stat()
+    except OSError as exc:
+        return f"a dangling link or link loop ({exc.strerror or type(exc).__name__})"
+    if stat.S_ISREG(info.st_mode):
+        return None
+    kinds = {stat.S_ISDIR: "a folder", stat.S_ISFIFO: "a FIFO", stat.S_ISSOCK: "a socket"}
+    kind = next((name for test, name in kinds.items() if test(info.st_mode)), "a device")
+    return f"{kind}, not a file"
+
+
 def load_facts(path: Path) -> TenantFacts | HostFacts:
     """Load one facts file, validated against the schema its header names."""
-    document = read_json(path)
+    try:
+        return load_document(path, read_json(path))
+    except RecursionError:  # a document nested within json's limit, deeper than a check's
+        raise InputError(path, "$", "nested too deeply to be a facts file") from None
+
+
+def load_document(path: Path, document: Any) -> TenantFacts | HostFacts:
     if not isinstance(document, dict):
         raise InputError(path, "$", "a facts file is a JSON object")
     kind, version = document.get("kind"), document.get("schema_version")
