@@ -501,10 +501,11 @@ def folder_product(entry: str) -> str:
     install has no version (``nova.egg-info``).
     """
     stem = entry.rsplit(".", 1)[0]
-    for cut in range(len(stem) - 1):
-        if stem[cut] == "-" and stem[cut + 1].isdigit():
-            return product_key(stem[:cut])
-    return product_key(stem)
+    version = VERSION_START.search(stem)  # a literal and one class: no backtracking
+    return product_key(stem[: version.start()] if version else stem)
+
+
+VERSION_START = re.compile(r"-\d")
 
 
 def read_distribution(folder: str, wanted: set[str], ours: bool, tree: str) -> dict[str, Any] | None:
