@@ -204,3 +204,23 @@ def test_ossa_2023_003_mitigation_counts_only_in_every_nova_folder(
     if not mitigated:
         assert finding.result.value != "PASS" or finding.evidence["status"] == "affected, within deadline"
         assert "nova-compute" in " ".join(finding.evidence["evidence"])
+
+
+@pytest.mark.parametrize(
+    "conf_d",
+    [
+        "[libvirt]\nimages_type = qcow2\n<Directory /srv>\n",  # oslo.config refuses it
+        "images_type = qcow2\n",  # an assignment before any section: refused as well
+    ],
+)
+def test_a_file_oslo_config_refuses_decides_nothing(
+    module: ModuleType, index: AdvisoryIndex, tmp_path: Path, conf_d: str
+) -> None:
+    nova = affected_version(index, "nova", "OSSA-2026-002")
+    write(
+        tmp_path,
+        {"etc/nova/nova.conf": "[libvirt]\nimages_type = qcow2\n", "etc/nova/nova.conf.d/50-x.conf": conf_d},
+    )
+    finding = judged(module, index, tmp_path, {"nova": nova}, ["nova"])["OSSA-2026-002"]
+    assert finding.evidence["status"] != "not affected (precondition false)", finding.message
+    assert "not read" in " ".join(finding.evidence["evidence"])

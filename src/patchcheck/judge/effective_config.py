@@ -40,6 +40,8 @@ class View:
     files: dict[str, Sections]
     covers: frozenset[str] = frozenset()
     """The file names this view answers for, read or not (a chain with an unread file lacks them)."""
+    unread: bool = False
+    """A file of the chain was not read (refused by oslo.config's parser, or not readable)."""
 
 
 def group_name(section: str) -> str:
@@ -112,7 +114,7 @@ def folder_views(service: str, folder: str, files: list[ConfigFile]) -> list[Vie
         unread = [f.name for f in chain if not f.readable]
         if unread:
             # a file of the chain was not read: what the program sees is unknown
-            views.append(View(f"{label}; {', '.join(unread)} not read", dict(others), covers))
+            views.append(View(f"{label}; {', '.join(unread)} not read", dict(others), covers, True))
             continue
         effective = merged(chain)
         files = {**others, **dict.fromkeys(names_read, effective)}
@@ -150,7 +152,7 @@ def domain_views(
         covers = frozenset({*files, "keystone.conf"})
         if own is None:
             unread = {k: v for k, v in files.items() if k != "keystone.conf"}
-            views.append(View(f"{label}; not read", unread, covers))
+            views.append(View(f"{label}; not read", unread, covers, True))
             continue
         sections = {k: v for k, v in effective.items() if k not in DOMAIN_GROUPS}
         sections.update({k: v for k, v in own.items() if k in DOMAIN_GROUPS})

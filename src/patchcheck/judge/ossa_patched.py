@@ -91,7 +91,7 @@ def evaluate_rule(rule: Rule, facts: HostFacts, component: Component, any_folder
                 Evaluation(None, [f"{service}: more than {MAX_VIEW_COMBINATIONS} configuration views"])
             )
             continue
-        several = any(len(views) > 1 for views in choices)
+        several = any(len(views) > 1 or any(view.unread for view in views) for views in choices)
         for combination in itertools.product(*choices):
             config = {owner: view.files for owner, view in zip(owners, combination, strict=True)}
             outcome = evaluate(rule.expr, config, service)
