@@ -137,7 +137,11 @@ def test_declarations_load_or_are_refused_with_one_line(data: st.DataObject) -> 
 @QUICK
 @given(st.text(max_size=300))
 def test_the_host_configuration_parser_never_crashes(text: str) -> None:
-    sections = HOST_MODULE.parse_ini(text)
+    """Its only exception is IniError: a file oslo.config refuses too, kept unread by the module."""
+    try:
+        sections = HOST_MODULE.parse_ini(text)
+    except HOST_MODULE.IniError:
+        return
     for options in sections.values():
         for value in options.values():
             assert isinstance(value, str) or all(isinstance(v, str) for v in value)

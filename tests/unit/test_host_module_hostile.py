@@ -307,3 +307,42 @@ def test_configuration_findings_are_sentences_not_expressions(module: ModuleType
         "keystone keystone-paste.ini [pipeline:api_v3] pipeline = 'cors request_id admin_token_auth"
         in finding.message
     )
+
+
+# -- issue 26 point 19: line ends oslo.config does not split on carry nothing out -------------------
+
+SEPARATORS = ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\t", "\x00"]
+
+
+@pytest.mark.parametrize("separator", SEPARATORS)
+@pytest.mark.parametrize(
+    "template",
+    [
+        "[libvirt]\nimages_type = flat{sep}CANARY-7d1e\n",
+        "[libvirt]\nimages_type = flat{sep}password = CANARY-7d1e\n",
+        "[DEFAULT]\ndebug = true{sep} CANARY-7d1e\n",
+        "[libvirt]\nimages_type = flat\n CANARY-7d1e{sep}\n",
+        "[libvirt]\nimages_type = flat\n\tCANARY-7d1e\n",
+        "[libvirt]\r\nimages_type = flat\r CANARY-7d1e\r\n",
+    ],
+)
+def test_nothing_unparsed_leaves_through_an_allowed_option(
+    module: ModuleType, tmp_path: Path, template: str, separator: str
+) -> None:
+    (tmp_path / "nova").mkdir()
+    (tmp_path / "nova" / "nova.conf").write_text(template.format(sep=separator), newline="")
+    config, _errors, _gaps = gather_config(module, tmp_path, keep=rule_options())
+    assert CANARY not in json.dumps(config)
+    assert CANARY not in json.dumps(config, ensure_ascii=False)
+
+
+def test_lines_end_where_oslo_config_ends_them(module: ModuleType) -> None:
+    """readlines in text mode: \\n, \\r\\n and \\r end a line; a form feed or U+2028 does not."""
+    sections = module.parse_ini("[a]\rx = 1\r\ny = 2\x0cz = 3\u2028w = 4\n")
+    assert sections == {"a": {"x": "1", "y": "2\x0cz = 3\u2028w = 4"}}
+    with pytest.raises(module.IniError):
+        module.parse_ini("x = 1\n")  # oslo.config: an assignment before any section
+    assert module.parse_ini("[LIBVIRT]\na = 1\n[libvirt]\na = 2\n[default]\nb = 3\n") == {
+        "libvirt": {"a": ["1", "2"]},
+        "default": {"b": "3"},
+    }

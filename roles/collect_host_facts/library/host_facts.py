@@ -659,13 +659,36 @@ def mapping(value: Any) -> dict[str, Any]:
 # -- configuration ---------------------------------------------------------------
 
 
-def parse_ini(text: str) -> dict[str, dict[str, Any]]:
+def config_lines(text: str) -> list[str]:
+    """The lines oslo.config sees: it reads a file in text mode with ``readlines``.
+
+    Only ``\\n``, ``\\r\\n`` and ``\\r`` end a line (Python's universal newlines); form feeds,
+    vertical tabs, U+0085, U+2028 and U+2029 stay inside their line, unlike ``str.splitlines``.
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def group_name(section: str) -> str:
+    """oslo.config's ``_normalize_group_name``: DEFAULT as written, every other group in lower case."""
+    return section if section == "DEFAULT" else section.lower()
+
+
+class IniError(ValueError):
+    """A line oslo.config's iniparser refuses: the service would not start with this file."""
+
+
+def parse_ini(text: str, paste: bool = False) -> dict[str, dict[str, Any]]:
     """An ini file read the way oslo.config's iniparser reads it; repeated options become lists.
 
-    The key ends at the first ``:`` or ``=``, whichever comes first (``password: X=`` is the
-    option ``password``); a value in matching quotes loses them; indented lines continue the
-    value (joined with newlines) until a blank line; ``#`` and ``;`` start comment lines.
-    ``[DEFAULT]`` is kept as its own section (paste.deploy pipelines are read per section).
+    Lines end only where oslo.config's ``readlines`` ends them; a line is stripped on the right
+    only. The key ends at the first ``:`` or ``=``, whichever comes first (``password: X=`` is
+    the option ``password``); a value in matching quotes loses them; lines starting with a space
+    or tab continue the value (joined with newlines) until a blank line; ``#`` and ``;`` start
+    comment lines. Section names are grouped as oslo.config groups them (``[LIBVIRT]`` is
+    ``libvirt``; ``[DEFAULT]`` stays, ``[default]`` is another group), so a section given twice,
+    in any case, is one section with its options in file order. A paste.deploy file
+    (``paste``) keeps its section names as written: paste.deploy reads them case-sensitively.
+    Whatever oslo.config refuses raises ``IniError``: the service would refuse the file too.
     """
     sections: dict[str, dict[str, Any]] = {}
     current: dict[str, Any] | None = None
@@ -673,8 +696,10 @@ def parse_ini(text: str) -> dict[str, dict[str, Any]]:
     lines: list[str] = []
 
     def flush() -> None:
-        if current is None or key is None:
+        if key is None:
             return
+        if current is None:
+            raise IniError("an assignment before any section")
         value = "\n".join(lines)
         if key in current:
             previous = current[key]
@@ -682,38 +707,63 @@ def parse_ini(text: str) -> dict[str, dict[str, Any]]:
         else:
             current[key] = value
 
-    for raw in text.splitlines():
+    for raw in config_lines(text):
         line = raw.rstrip()
         if not line:
             flush()
             key, lines = None, []
             continue
-        if line[0] in " \t":
-            if key is not None:
-                lines.append(line.lstrip())
+        if line.startswith((" ", "\t")):
+            if key is None:
+                raise IniError("a continuation line without an option")
+            lines.append(line.lstrip())
             continue
         flush()
         key, lines = None, []
         if line.startswith("["):
-            current = sections.setdefault(line[1:-1].strip(), {}) if line.endswith("]") else None
+            if not line.endswith("]") or len(line) <= 2:
+                raise IniError("a section without its name or its closing bracket")
+            name = line[1:-1]
+            current = sections.setdefault(name if paste else group_name(name), {})
         elif line.startswith(("#", ";")):
             continue
-        elif current is not None:
+        else:
             key, value = split_assignment(line)
-            lines = [value] if key else []
+            if not key:
+                raise IniError("an assignment without an option name")
+            lines = [value]
     flush()
     return sections
 
 
 def split_assignment(line: str) -> tuple[str | None, str]:
+    """oslo.config's ``_split_key_value``: the key up to the first ``:`` or ``=``, quotes removed."""
     colon, equal = line.find(":"), line.find("=")
     if colon < 0 and equal < 0:
-        return None, ""
+        raise IniError("a line that is neither a section, a comment nor an assignment")
     cut = equal if colon < 0 or (0 <= equal < colon) else colon
     key, value = line[:cut].strip(), line[cut + 1 :].strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+    if value and value[0] == value[-1] and value[0] in "\"'":
         value = value[1:-1]
     return key or None, value
+
+
+#: The longest value that leaves a host as written; longer ones leave as a redaction record.
+MAX_KEPT_VALUE = 1024
+
+
+def plain(text: str, paste: bool) -> bool:
+    """Whether an allowed value is a value and nothing else: printable, bounded, on one line.
+
+    Continuation lines, form feeds, vertical tabs, U+0085, U+2028 and other separators are
+    where text a reader of the file never meant as this option's value could hide (oslo.config
+    keeps them in the value): such a value leaves as its redaction record. Paste.deploy
+    pipelines may continue over lines (each line printable): they are structure, not values.
+    """
+    if len(text) > MAX_KEPT_VALUE:
+        return False
+    lines = text.split("\n")
+    return (paste or len(lines) == 1) and all(line.isprintable() for line in lines)
 
 
 def kept(filename: str, section: str, option: str, keep: list[str]) -> bool:
@@ -729,13 +779,14 @@ def kept(filename: str, section: str, option: str, keep: list[str]) -> bool:
 
 
 def leave(filename: str, section: str, option: str, value: Any, keep: list[str]) -> Any:
-    """What of a configuration value leaves the host: the value only when it is allowed and holds
-    no URL; otherwise whether it is set, and of a URL its scheme and its TLS query keys."""
+    """What of a configuration value leaves the host: the value only when it is allowed, holds
+    no URL and is plain (``plain``); otherwise whether it is set, and of a URL its scheme and
+    its TLS query keys."""
     if isinstance(value, list):
         return [leave(filename, section, option, item, keep) for item in value]
     text = str(value)
     scheme = url_scheme(text)
-    if scheme is None and kept(filename, section, option, keep):
+    if scheme is None and kept(filename, section, option, keep) and plain(text, is_paste(filename)):
         return value
     record: dict[str, Any] = {"redacted": True, "empty": text.strip() == ""}
     if scheme is not None:
@@ -768,6 +819,11 @@ def url_scheme(text: str) -> str | None:
                 return text[first:found]
         found = text.find("://", found + 3)
     return None
+
+
+def is_paste(filename: str) -> bool:
+    """A paste.deploy file (``api-paste.ini``): read by paste.deploy, not oslo.config."""
+    return "paste" in os.path.basename(filename) and filename.endswith(".ini")
 
 
 def leave_sections(
@@ -863,16 +919,17 @@ def unquote(value: str) -> str:
 def configuration(
     services: list[str], roots: list[str], keep: list[str], errors: list[str], gaps: list[dict[str, str]]
 ) -> dict[str, Any]:
+    """Every configuration file of every service's folders, per file as it is on disk.
+
+    A service's folders are ``<root>/<service>`` and ``<root>/<service>-*`` (Kolla: one per
+    container); below them ``<service>.conf.d/`` (oslo.config's config-dir), per-program files
+    (``nova-compute.conf``) and keystone's ``domains/`` are read like the main file. The judge
+    merges them as oslo.config does (``patchcheck.judge.effective_config``).
+    """
+    listed = {root: service_folders(root, services, gaps) for root in roots}
     result: dict[str, Any] = {}
     for service in services:
-        folders = []
-        for root in roots:
-            folders += [
-                path for path in sorted(glob.glob(os.path.join(root, service))) if os.path.isdir(path)
-            ]
-            folders += [
-                path for path in sorted(glob.glob(os.path.join(root, f"{service}-*"))) if os.path.isdir(path)
-            ]
+        folders = [path for root in roots for name, path in listed[root] if of_service(name, service)]
         files: dict[str, Any] = {}
         for folder in folders:
             for directory, subdirectories, names in os.walk(
@@ -896,6 +953,43 @@ def configuration(
         if files:
             result[service] = files
     return result
+
+
+def of_service(name: str, service: str) -> bool:
+    return name == service or name.startswith(f"{service}-")
+
+
+def service_folders(root: str, services: list[str], gaps: list[dict[str, str]]) -> list[tuple[str, str]]:
+    """(name, path) of the services' folders directly under ``root``, sorted; what cannot be listed
+    is a gap.
+
+    Gathering without root meets ``/etc/kolla`` at 0700 or a service folder it may not enter:
+    a glob would find nothing there and say nothing, so the folder is listed by hand and every
+    refusal (the root itself, an entry it may not stat) is recorded as incomplete.
+    """
+    try:
+        with os.scandir(root) as entries:
+            names = sorted(entry.name for entry in entries)
+    except FileNotFoundError:
+        return []  # no such root on this host (no Kolla): nothing to read, nothing missed
+    except NotADirectoryError:
+        return []
+    except OSError as exc:
+        skipped_folder(exc, gaps)
+        return []
+    folders = []
+    for name in names:
+        if not any(of_service(name, service) for service in services):
+            continue
+        path = os.path.join(root, name)
+        try:
+            if stat.S_ISDIR(os.stat(path).st_mode):
+                folders.append((name, path))
+        except FileNotFoundError:
+            continue  # removed while listing, or a dangling link: no folder
+        except OSError as exc:
+            skipped_folder(exc, gaps)
+    return folders
 
 
 def skipped_folder(exc: OSError, gaps: list[dict[str, str]]) -> None:
@@ -932,7 +1026,14 @@ def read_config_file(
     except Skipped as exc:
         incomplete(gaps, "config", path, str(exc))
         return record
-    sections = parse_policy(text, base) if policy else parse_ini(text)
+    try:
+        sections = parse_policy(text, base) if policy else parse_ini(text, paste=is_paste(base))
+    except IniError as exc:
+        # oslo.config refuses the file, so no service reads it as configuration (an Apache site
+        # in a Kolla folder, a broken nova.conf): it is kept unread, and a rule that needs it is
+        # unknown, never decided on it.
+        record["refused"] = f"not parseable as ini: {exc}"
+        return record
     if sections is None:
         errors.append(f"{path}: not parseable as {record['format']}")
         incomplete(gaps, "config", path, f"not parseable as {record['format']}")

@@ -179,22 +179,9 @@ class HostFacts:
         return tuple(source for source in ALL_SOURCES if source not in self.sources)
 
     def config_folders(self, service: str) -> list[str]:
+        """The folders holding ``service``'s configuration; how a service reads them is
+        ``patchcheck.judge.effective_config``'s."""
         return sorted({c.folder for c in self.config if c.service == service})
-
-    def config_view(self, service: str, folder: str | None = None) -> dict[str, dict[str, dict[str, Any]]]:
-        """``{service: {file name: sections}}``: ``folder`` for ``service``, the first folder for others."""
-        wanted = {}  # service -> the one folder read for it
-        for config_file in self.config:
-            if config_file.service not in wanted or config_file.folder < wanted[config_file.service]:
-                wanted[config_file.service] = config_file.folder
-        if folder:
-            wanted[service] = folder
-        view: dict[str, dict[str, dict[str, Any]]] = {}
-        for config_file in sorted(self.config, key=lambda c: c.path):
-            if not config_file.readable or config_file.folder != wanted[config_file.service]:
-                continue
-            view.setdefault(config_file.service, {})[config_file.name] = config_file.sections
-        return view
 
     @classmethod
     def from_document(cls, path: str, document: dict[str, Any]) -> HostFacts:

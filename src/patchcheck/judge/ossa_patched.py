@@ -19,16 +19,19 @@ Components whose version is outside every range produce no item.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from patchcheck.facts import Component, HostFacts
+from patchcheck.judge.effective_config import service_views
 from patchcheck.judge.inventory_complete import partial_evidence
 from patchcheck.judge.verdict import Finding, Result
 from patchcheck.knowledge.advisories import Advisory, AdvisoryIndex
 from patchcheck.knowledge.advisories import Finding as AffectedBy
-from patchcheck.knowledge.rules import Rule, evaluate
+from patchcheck.knowledge.rules import Evaluation, Rule, evaluate, files_of
 from patchcheck.knowledge.severity import DEFAULT_UNSCORED_BAND
 from patchcheck.knowledge.sources import product_key
 from patchcheck.knowledge.versions import Match
@@ -61,17 +64,41 @@ class RuleOutcome:
     evidence: list[str]
 
 
-def evaluate_rule(rule: Rule, facts: HostFacts, component: Component, any_folder: bool) -> RuleOutcome:
-    """Evaluate a rule on every configuration folder of its service; combine conservatively.
+#: Combinations of views judged per rule at most (services x folders x programs); beyond it unknown.
+MAX_VIEW_COMBINATIONS = 4096
 
-    ``any_folder`` (preconditions): the advisory applies if it applies in any folder. Otherwise
-    (mitigations, requirements): it holds only if it holds in every folder.
+
+def evaluate_rule(rule: Rule, facts: HostFacts, component: Component, any_folder: bool) -> RuleOutcome:
+    """Evaluate a rule on every view of the configuration it reads; combine worst case.
+
+    A view is one program's configuration in one folder as oslo.config merges it
+    (``effective_config``): every Kolla container folder, per-program file and keystone domain
+    is one. A rule reading another service (OSSA-2023-003 reads nova from a cinder rule) is
+    judged on every combination of both services' views. ``any_folder`` (preconditions): the
+    advisory applies if it applies in any view. Otherwise (mitigations, requirements): it
+    holds only if it holds in every view.
     """
-    outcomes = [
-        evaluate(rule.expr, facts.config_view(service, folder), service)
-        for service in rule_services(rule, facts, component)
-        for folder in facts.config_folders(service) or [None]
-    ]
+    outcomes = []
+    for service in rule_services(rule, facts, component):
+        needed = files_of(rule.expr, service)
+        owners = sorted({owner for owner, _name in needed} | {service})
+        choices = [
+            service_views(facts, owner, {name for other, name in needed if other == owner})
+            for owner in owners
+        ]
+        if math.prod(len(views) for views in choices) > MAX_VIEW_COMBINATIONS:
+            outcomes.append(
+                Evaluation(None, [f"{service}: more than {MAX_VIEW_COMBINATIONS} configuration views"])
+            )
+            continue
+        several = any(len(views) > 1 or any(view.unread for view in views) for views in choices)
+        for combination in itertools.product(*choices):
+            config = {owner: view.files for owner, view in zip(owners, combination, strict=True)}
+            outcome = evaluate(rule.expr, config, service)
+            if several:
+                where = "; ".join(view.label for view in combination)
+                outcome = Evaluation(outcome.value, [f"{line} (in {where})" for line in outcome.evidence])
+            outcomes.append(outcome)
     values = [outcome.value for outcome in outcomes]
     evidence = [line for outcome in outcomes for line in outcome.evidence]
     if any_folder:

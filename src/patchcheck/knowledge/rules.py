@@ -203,10 +203,34 @@ def options_read(expr: dict[str, Any], service: str) -> set[str]:
     owner = expr.get("service", service)
     filename = str(expr.get("file", "*")).replace("{service}", owner)
     if "jmespath" in expr:
-        return {f"{filename}:{read['section']}:{read['option']}" for read in expr.get("reads") or []}
+        return {
+            f"{name}:{read['section']}:{read['option']}"
+            for name in files_read_with(filename, owner)
+            for read in expr.get("reads") or []
+        }
     if "option" not in expr:
         return set()
-    return {f"{filename}:{expr['section'] or ''}:{expr['option']}"}
+    return {f"{name}:{expr['section'] or ''}:{expr['option']}" for name in files_read_with(filename, owner)}
+
+
+def files_read_with(filename: str, service: str) -> list[str]:
+    """``filename`` and the files oslo.config merges into it (patterns), so their values may leave too.
+
+    ``nova.conf`` is read with ``nova-compute.conf``, ``nova.conf.d/*.conf`` and
+    ``nova-*.conf.d/*.conf``; ``glance-api.conf`` with ``glance.conf`` and both conf.d folders;
+    ``keystone.conf``'s ``[identity]``/``[ldap]`` per domain from ``domains/keystone.*.conf``.
+    """
+    if "/" in filename or not filename.endswith(".conf"):
+        return [filename]
+    program = filename.removesuffix(".conf")
+    names = [filename, f"{program}.conf.d/*.conf"]
+    if program == service or service == "*":
+        names += [f"{service}-*.conf", f"{service}-*.conf.d/*.conf"]
+    else:
+        names += [f"{service}.conf", f"{service}.conf.d/*.conf"]
+    if filename == "keystone.conf":
+        names.append("domains/keystone.*.conf")
+    return names
 
 
 def is_redacted(value: Any) -> bool:
