@@ -237,7 +237,10 @@ def read_bounded(response: Any, end: float) -> tuple[bytes, str | None]:
     """The body up to MAX_BODY_BYTES by ``end``; a larger declared Content-Length is refused unread."""
     declared = str(response.headers.get("Content-Length", "")).strip()
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return b"", f"not read: the answer declares {int(declared)} bytes, more than {MAX_BODY_BYTES}"
+        return (
+            b"",
+            f"not read: the answer is larger than {MAX_BODY_BYTES} bytes (it declares {int(declared)})",
+        )
     chunks: list[bytes] = []
     size = 0
     try:
@@ -254,6 +257,8 @@ def read_bounded(response: Any, end: float) -> tuple[bytes, str | None]:
                 return b"", f"not read: the answer is larger than {MAX_BODY_BYTES} bytes"
             chunks.append(chunk)
     except Exception as exc:  # a broken or undecodable stream is this request's gap
+        if "timed out" in str(exc) or isinstance(exc, TimeoutError):  # the deadline adapter's timeout
+            return b"", "not read: the answer took longer than the request's deadline"
         return b"", f"not read: {one_line(exc)}"
 
 

@@ -177,7 +177,7 @@ def read_capped(response: Any, cap: int, chunk: int = 8192) -> tuple[bytes, str 
     """
     declared = response.headers.get("Content-Length", "")
     if declared.strip().isdigit() and int(declared) > cap:
-        return b"", f"the answer declares {int(declared)} bytes, more than {cap}"
+        return b"", f"the answer is larger than {cap} bytes (it declares {int(declared)})"
     chunks: list[bytes] = []
     size = 0
     reader = getattr(response.raw, "read1", None) or response.raw.read
