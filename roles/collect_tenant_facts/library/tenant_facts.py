@@ -82,6 +82,11 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+try:  # the role's module_utils, shipped with the module by Ansible
+    from ansible.module_utils.bounded_http import DeadlineAdapter, mount_deadline
+except ImportError:  # the module loaded from its file (unit tests): the same text, as patchcheck ships it
+    from patchcheck.bounded_http import DeadlineAdapter, mount_deadline
+
 try:
     import openstack
 
@@ -188,6 +193,7 @@ def fetch_json(
     if allowed <= 0:
         return None, {}, None, DEADLINE_PASSED
     end = time.monotonic() + allowed
+    with_deadline(session, timeout, budget)
     try:
         response = session.get(
             url,
@@ -214,7 +220,27 @@ def fetch_json(
     return response.status_code, headers, body, None
 
 
+def with_deadline(session: Any, timeout: float, budget: Budget | None) -> None:
+    """keystoneauth's session with the deadline adapter (once): headers and body end in time.
+
+    keystoneauth's requests carry only a per-read timeout: a status line or headers dripped a
+    byte at a time, or ``100 Continue`` forever, kept http.client reading (issue 26 point 10).
+    """
+    inner = getattr(session, "session", None)
+    if inner is None or not hasattr(inner, "get_adapter"):
+        return
+    if not isinstance(inner.get_adapter("https://"), DeadlineAdapter):
+        mount_deadline(inner, float(timeout), budget.end if budget else float("inf"))
+
+
 def read_bounded(response: Any, end: float) -> tuple[bytes, str | None]:
+    """The body up to MAX_BODY_BYTES by ``end``; a larger declared Content-Length is refused unread."""
+    declared = str(response.headers.get("Content-Length", "")).strip()
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return (
+            b"",
+            f"not read: the answer is larger than {MAX_BODY_BYTES} bytes (it declares {int(declared)})",
+        )
     chunks: list[bytes] = []
     size = 0
     try:
@@ -231,6 +257,8 @@ def read_bounded(response: Any, end: float) -> tuple[bytes, str | None]:
                 return b"", f"not read: the answer is larger than {MAX_BODY_BYTES} bytes"
             chunks.append(chunk)
     except Exception as exc:  # a broken or undecodable stream is this request's gap
+        if "timed out" in str(exc) or isinstance(exc, TimeoutError):  # the deadline adapter's timeout
+            return b"", "not read: the answer took longer than the request's deadline"
         return b"", f"not read: {one_line(exc)}"
 
 
@@ -330,16 +358,21 @@ def gather(
     }
     budget = Budget(deadline)
     try:
-        connection = openstack.connect(cloud=cloud, app_name="patchcheck", app_version=collector_version())
+        # api_timeout: keystoneauth's own requests (discovery, the token POST) had no timeout at all
+        connection = openstack.connect(
+            cloud=cloud, app_name="patchcheck", app_version=collector_version(), api_timeout=timeout
+        )
+        session = connection.session
     except Exception as exc:  # unknown cloud, unreadable clouds.yaml
         facts["auth"]["error"] = f"cannot use cloud {cloud!r} from clouds.yaml: {one_line(exc)}"
         return without_userinfo(facts)
+    # every request of the session, authentication included, ends by its own and the run's deadline
+    with_deadline(session, timeout, budget)
     verify = connection.config.config.get("verify", True)
     cacert = connection.config.config.get("cacert")
     tls_verify = cacert if (verify and cacert) else verify
     tls_seen: dict[str, Any] = {}
     facts["auth"]["auth_url"] = connection.config.get_auth_args().get("auth_url")
-    session = connection.session
     try:
         access = session.auth.get_access(session)
     except Exception as exc:  # refused, rejected, or an incomplete auth section (a bare Exception)
@@ -635,8 +668,9 @@ def dashboard_page(
         page["error"] = DEADLINE_PASSED
         return page, None
     end = time.monotonic() + allowed
+    client = mount_deadline(requests.Session(), allowed)  # status line and headers in time too
     try:
-        response = requests.get(
+        response = client.get(
             url,
             timeout=allowed,
             allow_redirects=False,
@@ -649,6 +683,7 @@ def dashboard_page(
             },
         )
     except Exception as exc:  # refused, TLS failure, timeout: this dashboard's evidence gap
+        client.close()
         page["error"] = one_line(exc)
         return page, None
     try:
@@ -674,6 +709,7 @@ def dashboard_page(
         return page, None
     finally:
         response.close()
+        client.close()
 
 
 def cookie_facts(header: str) -> dict[str, Any]:
