@@ -71,7 +71,7 @@ def judge_dashboard_ossn(facts: TenantFacts) -> list[Finding]:
         ]
     dashboard = dashboard_record(facts)
     assert dashboard is not None
-    return [
+    findings = [
         cookie_flags(facts, dashboard),
         *session_engine(facts, dashboard),
         framing(facts, dashboard),
@@ -79,6 +79,31 @@ def judge_dashboard_ossn(facts: TenantFacts) -> list[Finding]:
         compression(facts, dashboard),
         internal_addresses(facts, dashboard),
     ]
+    return [unrecorded_cookies_abort(facts, dashboard, finding) for finding in findings]
+
+
+#: Aspects a cookie the collector did not record could change (a Secure-less CSRF cookie, a
+#: signed session, an internal address in a value): PASS or "no cookie" there is ABORT.
+COOKIE_ASPECTS = ("cookies", "session engine", "internal addresses")
+
+
+def unrecorded_cookies_abort(facts: TenantFacts, dashboard: dict[str, Any], finding: Finding) -> Finding:
+    """The finding, or ABORT when cookies were set that the collector did not record and could change it.
+
+    A FAIL stands (what was recorded already fails); a PASS or an ABORT gets the sentence.
+    """
+    missing = sum(int(page.get("cookies_not_recorded") or 0) for page in dashboard["pages"])
+    aspects = {subject(facts, aspect) for aspect in COOKIE_ASPECTS}
+    if not missing or finding.subject not in aspects or finding.result is Result.FAIL:
+        return finding
+    return Finding(
+        finding.testcase,
+        finding.subject,
+        Result.ABORT,
+        f"dashboard {dashboard['final_url']} set {missing} more cookie(s) than the collector records; "
+        f"what they carry is unknown, so this is not judged (recorded: {finding.message})",
+        finding.evidence,
+    )
 
 
 def subject(facts: TenantFacts, aspect: str) -> str:
