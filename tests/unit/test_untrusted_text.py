@@ -16,8 +16,8 @@ import pytest
 from patchcheck.judge.verdict import Result
 from patchcheck.urls import HIDDEN_HOST, without_userinfo
 from tests.helpers import load_module
-from tests.unit.test_dashboard import MODULE as DASHBOARD_COLLECTOR
 from tests.unit.test_dashboard import HARDENED, SECRET_VALUE, by_aspect, collect, server  # noqa: F401
+from tests.unit.test_dashboard import MODULE as DASHBOARD_COLLECTOR
 
 MODULE = load_module(
     Path(__file__).resolve().parents[2] / "roles/collect_tenant_facts/library/tenant_facts.py",
@@ -31,9 +31,10 @@ def filler_cookies(count: int) -> list[str]:
     return [f"pref{n}=x; Path=/; Secure; SameSite=Lax" for n in range(count)]
 
 
-def test_a_csrf_cookie_set_as_the_fortieth_still_fails(server: str, tmp_path: Path) -> None:
+def test_a_csrf_cookie_set_as_the_fortieth_still_fails(server: str, tmp_path: Path) -> None:  # noqa: F811
     """Issue 26 point 8: cookies after the 32nd were dropped, turning this FAIL into ABORT."""
-    shape: dict[str, Any] = {**HARDENED, "cookies": [*filler_cookies(39), f"csrftoken={SECRET_VALUE}; Path=/"]}
+    csrf = f"csrftoken={SECRET_VALUE}; Path=/"
+    shape: dict[str, Any] = {**HARDENED, "cookies": [*filler_cookies(39), csrf]}
     record, findings = collect(server, shape, tmp_path)
     assert len(record["pages"][-1]["cookies"]) == 40
     cookies = by_aspect(findings)["cookies"]
@@ -42,11 +43,14 @@ def test_a_csrf_cookie_set_as_the_fortieth_still_fails(server: str, tmp_path: Pa
 
 
 def test_cookies_the_collector_does_not_record_abort_what_they_could_change(
-    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Past the cap, the count is recorded: an internal address in a dropped cookie cannot PASS."""
     monkeypatch.setattr(DASHBOARD_COLLECTOR, "MAX_COOKIES", 2)  # the collector collect() drives
-    shape = {**HARDENED, "cookies": [*HARDENED["cookies"], "region=http%3A%2F%2F10.0.0.5%3A5000%2Fv3; Path=/"]}
+    internal = "region=http%3A%2F%2F10.0.0.5%3A5000%2Fv3; Path=/"
+    shape = {**HARDENED, "cookies": [*HARDENED["cookies"], internal]}
     record, findings = collect(server, shape, tmp_path)
     assert record["pages"][-1]["cookies_not_recorded"] == 1
     aspects = by_aspect(findings)

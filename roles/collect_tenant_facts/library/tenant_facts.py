@@ -76,8 +76,8 @@ import ssl
 import string
 import time
 import traceback
-from html.parser import HTMLParser
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
