@@ -77,7 +77,6 @@ import string
 import time
 import traceback
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
@@ -754,7 +753,8 @@ def url_authorities(text: str) -> Iterator[str]:
         end = position + 3
         while end < len(text) and text[end] not in AUTHORITY_END:
             end += 1
-        if end > position + 3 and any(character in string.ascii_letters for character in scheme):
+        # a letter among scheme characters is their only cased one: no per-character loop
+        if end > position + 3 and scheme.lower() != scheme.upper():
             yield text[position + 3 : end]
         done = end
         position = text.find("://", max(end, position + 1))
@@ -765,17 +765,21 @@ def clip(value: Any) -> str:
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "..."
 
 
-class LoginFormParser(HTMLParser):
-    """The first form with a password field: method, action, and region choices' hosts."""
+class LoginForms:
+    """lxml parser target: the forms with their method, action, password field and region hosts.
+
+    libxml2's HTML parser reads in time linear in the page; html.parser's tag and attribute
+    patterns backtracked on unterminated markup (240 KB of ``<a x="`` took 145 s, 4 MiB hours).
+    """
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.forms: list[dict[str, Any]] = []
         self.current: dict[str, Any] | None = None
         self.in_region = False
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {key.lower(): value or "" for key, value in attrs}
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        values = {str(key).lower(): str(value or "") for key, value in attrib.items()}
+        tag = str(tag).lower()
         if tag == "form":
             self.current = {
                 "method": values.get("method", "GET").upper()[:16],
@@ -795,31 +799,43 @@ class LoginFormParser(HTMLParser):
                 if host not in self.current["region_hosts"] and len(self.current["region_hosts"]) < 10:
                     self.current["region_hosts"].append(host)
 
-    def handle_endtag(self, tag: str) -> None:
+    def end(self, tag: str) -> None:
+        tag = str(tag).lower()
         if tag == "form":
             self.current = None
         elif tag == "select":
             self.in_region = False
 
+    def data(self, _text: str) -> None:
+        """Text between tags is not needed."""
+
+    def close(self) -> list[dict[str, Any]]:
+        return self.forms
+
 
 def login_form(html: str, page_url: str) -> dict[str, Any]:
     """Where the login form sends the password: scheme and path only (never a query)."""
-    parser = LoginFormParser()
     try:
+        from lxml import etree
+    except ImportError:  # said, never guessed: the judge cannot judge the form then
+        return {"found": False, "error": "not parsed: lxml is not installed"}
+    target = LoginForms()
+    try:
+        parser = etree.HTMLParser(target=target, no_network=True, recover=True)
         parser.feed(html)
-        parser.close()
+        forms = parser.close()
     except Exception as exc:  # malformed markup is this page's gap, not the run's end
         return {"found": False, "error": f"not parsed: {one_line(exc)}"}
-    form = next((form for form in parser.forms if form["password_field"]), None)
+    form = next((form for form in forms if form["password_field"]), None)
     if form is None:
         return {"found": False, "error": None}
-    target = urlsplit(urljoin(page_url, form["action"]))
+    action = urlsplit(urljoin(page_url, form["action"]))
     return {
         "found": True,
         "error": None,
         "method": form["method"],
-        "action": urlunsplit((target.scheme, target.netloc, target.path, "", "")),
-        "action_scheme": target.scheme,
+        "action": urlunsplit((action.scheme, action.netloc, action.path, "", "")),
+        "action_scheme": action.scheme,
         "region_hosts": form["region_hosts"],
     }
 

@@ -304,6 +304,14 @@ def internal_addresses(facts: TenantFacts, dashboard: dict[str, Any]) -> Finding
         if internal(host, own)
     ]
     where = dashboard["final_url"]
+    if not found and form.get("error"):
+        return Finding(
+            OSSN_TESTCASE,
+            subject(facts, "internal addresses"),
+            Result.ABORT,
+            f"dashboard {where}: login form {form['error']}; whether its regions name internal "
+            "addresses is unknown (OSSN-0073)",
+        )
     if found:
         return Finding(
             OSSN_TESTCASE,
@@ -354,10 +362,20 @@ def judge_dashboard_https(facts: TenantFacts) -> list[Finding]:
                 f"dashboard {where}: {host.reason}; whether it uses https on a public address is unknown",
             )
         ]
+    form = dashboard.get("login_form") or {}
+    if form.get("error"):  # where the password goes is unknown: never PASS
+        return [
+            Finding(
+                HTTPS_TESTCASE,
+                subject(facts, "https"),
+                Result.ABORT if scheme_of(where) == "https" else Result.FAIL,
+                f"dashboard {where}: login form {form['error']}; where it sends the password is unknown"
+                + ("" if scheme_of(where) == "https" else "; login page served over plain http"),
+            )
+        ]
     problems = []
     if scheme_of(where) != "https":
         problems.append("login page served over plain http")
-    form = dashboard.get("login_form") or {}
     if form.get("found") and str(form.get("action_scheme") or "").lower() != "https":
         problems.append(f"login form posts to {form.get('action')}")
     if host.kind is HostKind.INTERNAL:
