@@ -223,7 +223,7 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     from patchcheck.deliver.delivery import deliver, report_subject
     from patchcheck.deliver.monitor import reports_url
     from patchcheck.deliver.secrets import read_token, token_subject
-    from patchcheck.deliver.spool import Spool
+    from patchcheck.deliver.spool import Spool, SpoolBusy
 
     reports_url(args.monitor)  # a URL that would expose the token stops here, before anything is signed
     token = read_token(args.token_file)
@@ -233,9 +233,13 @@ def cmd_deliver(args: argparse.Namespace) -> int:
             args.report, "subject", f"{subject!r}, but {args.token_file} is the token of {token_for!r}"
         )
     spool = Spool(args.spool)
-    attempts = deliver(
-        args.report, args.key, spool, args.monitor, token, args.ca_file, dt.datetime.now(dt.UTC)
-    )
+    try:
+        attempts = deliver(
+            args.report, args.key, spool, args.monitor, token, args.ca_file, dt.datetime.now(dt.UTC)
+        )
+    except SpoolBusy as busy:  # the report is spooled: that run, upload or the next run sends it
+        print(f"WARNING: {busy}", file=sys.stderr)
+        return ExitCode.NOT_DELIVERED
     return delivery_outcome(attempts, spool, token)
 
 
@@ -244,12 +248,16 @@ def cmd_upload(args: argparse.Namespace) -> int:
     from patchcheck.deliver.delivery import flush
     from patchcheck.deliver.monitor import reports_url
     from patchcheck.deliver.secrets import read_token
-    from patchcheck.deliver.spool import Spool
+    from patchcheck.deliver.spool import Spool, SpoolBusy
 
     reports_url(args.monitor)
     token = read_token(args.token_file)
     spool = Spool(args.spool)
-    attempts = flush(spool, args.monitor, token, args.ca_file, dt.datetime.now(dt.UTC), args.all)
+    try:
+        attempts = flush(spool, args.monitor, token, args.ca_file, dt.datetime.now(dt.UTC), args.all)
+    except SpoolBusy as busy:
+        print(f"WARNING: {busy}", file=sys.stderr)
+        return ExitCode.NOT_DELIVERED
     return delivery_outcome(attempts, spool, token)
 
 

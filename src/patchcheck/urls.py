@@ -4,9 +4,10 @@ Rules the judge, the report and the delivery share (the tenant collector, an Ans
 that cannot import patchcheck, carries a copy of ``without_userinfo`` that a unit test holds
 equal; hosts are classified in ``judge/addresses.py``):
 
-- *Credentials* leave no output. In free text a URL starts at ``://``; what follows up to the
-  last ``@`` before the next ``://`` is its userinfo. A password may hold a space, a quote,
-  ``/`` or ``@`` unencoded, so that whole span goes; cutting too much from a message is
+- *Credentials* leave no output. In free text a URL starts at ``://`` and a password may hold
+  a space, a quote, ``/``, ``@`` or even ``://`` unencoded, so nothing tells where one URL's
+  credentials begin: everything from the first ``://`` to the last ``@`` after it goes (every
+  character that could be a password lies in that span). Cutting too much from a message is
   harmless, cutting too little is not. One pass over the text, no backtracking: 4 MiB of
   ``a://`` takes as long as 4 MiB of prose.
 - *Schemes* are compared as urllib.parse reads them, lower-cased: ``HTTPS://`` is https.
@@ -26,27 +27,20 @@ USERINFO_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~!$&'
 
 
 def without_userinfo(text: str) -> str:
-    """``text`` with every URL's ``user:password@`` removed, in time linear in its length.
+    """``text`` with every URL's credentials removed, in time linear in its length.
 
-    From the end: the last ``@`` and the nearest ``://`` before it bound one URL's credentials;
-    the search goes on before that ``://``. Each character is looked at once, by str.rfind.
+    The span from the first ``://`` to the last ``@`` after it goes: ``https://u:p@h/`` keeps
+    ``h``, and ``https://u:pa://ss@h/`` loses ``u:pa://ss`` (a nearer ``://`` would have left
+    ``u:pa``). When the span holds what no userinfo holds (``/``, a space, a quote, a second
+    URL), the text after its ``@`` may not be the host a client reaches: ``HIDDEN_HOST`` marks it.
     """
-    if "@" not in text or "://" not in text:
-        return text
-    pieces: list[str] = []
-    end = len(text)
+    start = text.find("://")
     at = text.rfind("@")
-    while at != -1:
-        start = text.rfind("://", 0, at)
-        if start == -1:
-            break
-        userinfo = text[start + 3 : at]
-        pieces.append(text[at + 1 : end])
-        pieces.append("" if USERINFO_CHARACTERS.issuperset(userinfo) else HIDDEN_HOST + "/")
-        end = start + 3
-        at = text.rfind("@", 0, start)
-    pieces.append(text[:end])
-    return "".join(reversed(pieces))
+    if start == -1 or at < start + 3:
+        return text
+    userinfo = text[start + 3 : at]
+    marker = "" if USERINFO_CHARACTERS.issuperset(userinfo) else HIDDEN_HOST + "/"
+    return text[: start + 3] + marker + text[at + 1 :]
 
 
 def scheme_of(url: object) -> str:

@@ -6,7 +6,15 @@ whole report or nothing). It is removed only after the monitor confirmed it
 (2xx, or 409: the monitor already has this run). Failures (connection refused,
 timeout, 5xx) are retried with exponential backoff, on the next run or by
 ``patchcheck upload``. An exclusive lock on ``<spool>/.lock`` keeps two runs from
-sending the same report at once; a second run waits for the first.
+sending the same report at once; a second run waits ``LOCK_WAIT_S`` for the first, then
+leaves its report spooled for that run, ``patchcheck upload`` or the next run
+(``SpoolBusy``, exit 5).
+
+Failures: a spool that cannot be written (full, read-only) is ``SpoolUnwritable`` naming
+the folder, no temporary file left, the report where it was (exit 4). A state file that
+cannot be read as one (malformed JSON, a naive or unparsable ``next_try``) is that entry's
+problem only: it is moved aside to ``<name>.state.json.malformed``, the entry is retried,
+and the others upload as before.
 
 Layout per report: ``<name>.yaml`` (the report), ``<name>.yaml.sig`` (its
 signature), ``<name>.state.json`` (attempts, next try, last error).
@@ -26,14 +34,37 @@ from pathlib import Path
 
 import yaml
 
+from patchcheck.errors import InputError
+
 #: Backoff after the n-th failed attempt: 1, 2, 4, ... minutes, at most 6 hours.
 FIRST_BACKOFF_S = 60
 MAX_BACKOFF_S = 6 * 3600
-LOCK_WAIT_S = 300
+#: Seconds a second delivery waits for the spool lock: a delivery in progress finishes its
+#: uploads in minutes, and the waiting run's report is already spooled, so it need not wait.
+LOCK_WAIT_S = 10
 
 
 class SpoolBusy(RuntimeError):
     """Another run held the spool lock for longer than we were willing to wait."""
+
+    def __init__(self, lock: Path) -> None:
+        self.lock = lock
+        super().__init__(
+            f"another delivery holds the spool lock {lock}; what is spooled stays there and is sent "
+            "by that run, `patchcheck upload` or the next run"
+        )
+
+
+class SpoolUnwritable(InputError):
+    """The spool folder cannot be written (full, read-only): said once, naming it."""
+
+    def __init__(self, folder: Path, exc: OSError) -> None:
+        super().__init__(
+            folder,
+            "",
+            f"the spool cannot be written ({exc.strerror or exc}); nothing was sent, the report "
+            "stays where it was",
+        )
 
 
 @dataclass
@@ -51,10 +82,30 @@ class Entry:
         return self.report.with_name(self.report.name.removesuffix(".yaml") + ".state.json")
 
     def state(self) -> dict[str, object]:
+        """The entry's state; a malformed state file is moved aside and the entry starts afresh."""
         try:
-            return json.loads(self.state_file.read_text())
-        except (OSError, ValueError):
+            text = self.state_file.read_text()
+        except FileNotFoundError:
             return {"attempts": 0, "next_try": None, "last_error": None}
+        except (OSError, UnicodeDecodeError) as exc:
+            return self.reset(f"unreadable: {exc}")
+        try:
+            state = json.loads(text)
+            problem = state_problem(state)
+        except (ValueError, RecursionError) as exc:
+            problem = f"not JSON: {str(exc)[:80]}"
+        return self.reset(problem) if problem else state
+
+    def reset(self, problem: str) -> dict[str, object]:
+        """Move a malformed state file aside (kept for a look) and record why; the entry is due now."""
+        aside = self.state_file.with_name(self.state_file.name + ".malformed")
+        with contextlib.suppress(OSError):
+            self.state_file.replace(aside)
+        return {
+            "attempts": 0,
+            "next_try": None,
+            "last_error": f"state file was malformed ({problem}); moved to {aside.name}",
+        }
 
     def due(self, now: dt.datetime) -> bool:
         next_try = self.state().get("next_try")
@@ -102,14 +153,37 @@ class Entry:
             path.unlink(missing_ok=True)
 
 
+def state_problem(state: object) -> str | None:
+    """What makes a parsed state file unusable, or None: the backoff must be computable from it."""
+    if not isinstance(state, dict):
+        return "not an object"
+    attempts = state.get("attempts", 0)
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or not 0 <= attempts < 10_000:
+        return "attempts is not a count"
+    next_try = state.get("next_try")
+    if next_try is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(str(next_try))
+    except ValueError:
+        return "next_try is not a time"
+    return "next_try has no time zone" if moment.tzinfo is None else None
+
+
 def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write through a temporary file and a rename; on failure (ENOSPC, EROFS) no temporary stays."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(path)
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
 
 
 class Spool:
@@ -118,10 +192,18 @@ class Spool:
 
     def add(self, report: Path, signature: bytes, name: str) -> Entry:
         """Put a signed report into the spool (signature first, then the report: a report is complete)."""
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         entry = Entry(self.folder / f"{name}.yaml")
-        write_atomically(entry.signature, signature)
-        write_atomically(entry.report, report.read_bytes())
+        data = report.read_bytes()
+        fresh = [path for path in (entry.report, entry.signature) if not path.exists()]
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_atomically(entry.signature, signature)
+            write_atomically(entry.report, data)
+        except OSError as exc:  # full or read-only: nothing half-spooled stays
+            for path in fresh:  # only what this call created: an earlier copy stays spooled
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+            raise SpoolUnwritable(self.folder, exc) from None
         return entry
 
     def entries(self) -> list[Entry]:
@@ -132,18 +214,22 @@ class Spool:
         return [Entry(path) for path in reports if Entry(path).signature.exists()]
 
     @contextlib.contextmanager
-    def locked(self, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    def locked(self, wait_s: float | None = None) -> Iterator[None]:
+        """The spool's lock, waited for at most ``wait_s`` seconds (then ``SpoolBusy``)."""
         try:
-            deadline = time.monotonic() + wait_s
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise SpoolUnwritable(self.folder, exc) from None
+        try:
+            deadline = time.monotonic() + (LOCK_WAIT_S if wait_s is None else wait_s)
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
-                        raise SpoolBusy(f"{self.folder} is locked by another run") from None
+                        raise SpoolBusy(self.folder / ".lock") from None
                     time.sleep(0.2)
             yield
         finally:

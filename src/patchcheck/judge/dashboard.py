@@ -71,7 +71,7 @@ def judge_dashboard_ossn(facts: TenantFacts) -> list[Finding]:
         ]
     dashboard = dashboard_record(facts)
     assert dashboard is not None
-    return [
+    findings = [
         cookie_flags(facts, dashboard),
         *session_engine(facts, dashboard),
         framing(facts, dashboard),
@@ -79,6 +79,31 @@ def judge_dashboard_ossn(facts: TenantFacts) -> list[Finding]:
         compression(facts, dashboard),
         internal_addresses(facts, dashboard),
     ]
+    return [unrecorded_cookies_abort(facts, dashboard, finding) for finding in findings]
+
+
+#: Aspects a cookie the collector did not record could change (a Secure-less CSRF cookie, a
+#: signed session, an internal address in a value): PASS or "no cookie" there is ABORT.
+COOKIE_ASPECTS = ("cookies", "session engine", "internal addresses")
+
+
+def unrecorded_cookies_abort(facts: TenantFacts, dashboard: dict[str, Any], finding: Finding) -> Finding:
+    """The finding, or ABORT when cookies were set that the collector did not record and could change it.
+
+    A FAIL stands (what was recorded already fails); a PASS or an ABORT gets the sentence.
+    """
+    missing = sum(int(page.get("cookies_not_recorded") or 0) for page in dashboard["pages"])
+    aspects = {subject(facts, aspect) for aspect in COOKIE_ASPECTS}
+    if not missing or finding.subject not in aspects or finding.result is Result.FAIL:
+        return finding
+    return Finding(
+        finding.testcase,
+        finding.subject,
+        Result.ABORT,
+        f"dashboard {dashboard['final_url']} set {missing} more cookie(s) than the collector records; "
+        f"what they carry is unknown, so this is not judged (recorded: {finding.message})",
+        finding.evidence,
+    )
 
 
 def subject(facts: TenantFacts, aspect: str) -> str:
@@ -279,6 +304,14 @@ def internal_addresses(facts: TenantFacts, dashboard: dict[str, Any]) -> Finding
         if internal(host, own)
     ]
     where = dashboard["final_url"]
+    if not found and form.get("error"):
+        return Finding(
+            OSSN_TESTCASE,
+            subject(facts, "internal addresses"),
+            Result.ABORT,
+            f"dashboard {where}: login form {form['error']}; whether its regions name internal "
+            "addresses is unknown (OSSN-0073)",
+        )
     if found:
         return Finding(
             OSSN_TESTCASE,
@@ -329,10 +362,20 @@ def judge_dashboard_https(facts: TenantFacts) -> list[Finding]:
                 f"dashboard {where}: {host.reason}; whether it uses https on a public address is unknown",
             )
         ]
+    form = dashboard.get("login_form") or {}
+    if form.get("error"):  # where the password goes is unknown: never PASS
+        return [
+            Finding(
+                HTTPS_TESTCASE,
+                subject(facts, "https"),
+                Result.ABORT if scheme_of(where) == "https" else Result.FAIL,
+                f"dashboard {where}: login form {form['error']}; where it sends the password is unknown"
+                + ("" if scheme_of(where) == "https" else "; login page served over plain http"),
+            )
+        ]
     problems = []
     if scheme_of(where) != "https":
         problems.append("login page served over plain http")
-    form = dashboard.get("login_form") or {}
     if form.get("found") and str(form.get("action_scheme") or "").lower() != "https":
         problems.append(f"login form posts to {form.get('action')}")
     if host.kind is HostKind.INTERNAL:
