@@ -53,16 +53,19 @@ def run_judge(args: argparse.Namespace) -> int:
     import pytest
 
     from patchcheck.facts import HostFacts, load_facts
-    from patchcheck.facts.load import expand_facts_paths
+    from patchcheck.facts.load import FactsTooLarge, expand_facts_paths
     from patchcheck.judge.declarations import load_declarations
     from patchcheck.judge.handoff import Handoff
     from patchcheck.scope import load_scope, scope_for_kinds
 
     load_declarations(args.declarations)  # validate first: bad input stops here with one line
-    preloaded = {
-        path: load_facts(path) for path in expand_facts_paths(args.facts)
-    }  # bad input stops here with one line
-    kinds = {"host" if isinstance(facts, HostFacts) else "tenant" for facts in preloaded.values()}
+    preloaded, kinds = {}, set()
+    for path in expand_facts_paths(args.facts):
+        try:
+            preloaded[path] = load_facts(path)  # bad input stops here with one line
+        except FactsTooLarge as refused:  # ... but one too large is a refused host or cloud: ABORT
+            kinds.add(refused.kind)
+    kinds |= {"host" if isinstance(facts, HostFacts) else "tenant" for facts in preloaded.values()}
     scope = load_scope(args.scope) if args.scope else scope_for_kinds(kinds)
     if not (args.compliance_dir / "pytest.ini").exists():
         raise InputError(args.compliance_dir, "", "no compliance layer here (expected pytest.ini)")

@@ -1,0 +1,77 @@
+"""A facts file over the judge's size limit ends in a report that names its host ABORT (issue 26, point 13).
+
+Before, one oversized file stopped the judge with exit 4 and no verdicts: no report at all,
+so the monitor kept the last good one. Now the file is not read, its host (named by the
+collector's file name) ABORTs every host testcase, and the other hosts are judged as usual.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from patchcheck.facts.load import MAX_FACTS_BYTES
+from tests.helpers import host_facts_document, run_patchcheck, write
+
+HOST_TESTCASES = (
+    "scs-0124-ossa-patched",
+    "scs-0124-maintained-release",
+    "scs-0124-ossn-config",
+    "scs-0124-inventory-complete",
+)
+
+
+def oversized_host_facts(path: Path) -> Path:
+    """A valid host document padded with error lines to one byte past the limit."""
+    document = host_facts_document("huge1")
+    base = len(json.dumps(document))
+    line = "x" * 1000
+    document["errors"] = [line] * ((MAX_FACTS_BYTES - base) // (len(line) + 4) + 2)
+    text = json.dumps(document)
+    assert len(text) > MAX_FACTS_BYTES
+    path.write_text(text)
+    return path
+
+
+def test_oversized_facts_file_gives_a_report_with_its_host_abort(tmp_path: Path) -> None:
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    write(host_facts_document("ctl1"), facts / "host-ctl1.json")
+    oversized_host_facts(facts / "host-huge1.json")
+    verdicts, out = tmp_path / "verdicts.json", tmp_path / "out"
+    judged = run_patchcheck(
+        "judge", "--facts", facts, "--verdicts", verdicts, "--reference-date", "2026-11-23"
+    )
+    assert judged.returncode in (1, 3), judged.stderr  # judged, not refused as bad input (4)
+    reported = run_patchcheck("report", "--verdicts", verdicts, "--subject", "c", "--out-dir", out)
+    assert reported.returncode in (1, 3), reported.stderr
+    report = yaml.safe_load((out / "report.yaml").read_text())
+    run = next(iter(report["run"]["invocations"].values()))
+    assert set(run["results"]) == set(HOST_TESTCASES)
+    assert all(value <= 0 for value in run["results"].values()), run["results"]  # never PASS
+    for testcase in HOST_TESTCASES:
+        assert any(
+            line.startswith("WARNING: " + testcase + ": huge1: facts refused:")
+            and "over the judge's limit" in line
+            for line in run["stderr"]
+        ), testcase
+    assert any(line.startswith("CRITICAL: facts ") and "host-huge1.json" in line for line in run["stderr"])
+    assert verdicts.stat().st_size < 1024 * 1024  # the padding never reached the verdicts
+
+
+def test_oversized_tenant_facts_file_gives_an_abort_for_its_cloud(tmp_path: Path) -> None:
+    facts = tmp_path / "tenant-prod.json"
+    facts.write_text(json.dumps({"kind": "tenant", "schema_version": 1, "pad": "x" * MAX_FACTS_BYTES}))
+    verdicts, out = tmp_path / "verdicts.json", tmp_path / "out"
+    judged = run_patchcheck(
+        "judge", "--facts", facts, "--verdicts", verdicts, "--reference-date", "2026-11-23"
+    )
+    assert judged.returncode == 3, judged.stderr
+    reported = run_patchcheck("report", "--verdicts", verdicts, "--subject", "prod", "--out-dir", out)
+    assert reported.returncode == 3, reported.stderr
+    report = yaml.safe_load((out / "report.yaml").read_text())
+    run = next(iter(report["run"]["invocations"].values()))
+    assert run["results"] and all(value == 0 for value in run["results"].values()), run["results"]
+    assert any("over the judge's limit" in line for line in run["stderr"])
