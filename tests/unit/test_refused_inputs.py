@@ -1,4 +1,4 @@
-"""A facts file over the judge's size limit ends in a report that names its host ABORT (issue 26, point 13).
+"""Inputs too large or unusable end in a report of ABORTs, never in no report (issue 26, point 13).
 
 Before, one oversized file stopped the judge with exit 4 and no verdicts: no report at all,
 so the monitor kept the last good one. Now the file is not read, its host (named by the
@@ -75,3 +75,39 @@ def test_oversized_tenant_facts_file_gives_an_abort_for_its_cloud(tmp_path: Path
     run = next(iter(report["run"]["invocations"].values()))
     assert run["results"] and all(value == 0 for value in run["results"].values()), run["results"]
     assert any("over the judge's limit" in line for line in run["stderr"])
+
+
+def test_verdicts_file_the_report_refuses_gives_a_report_of_aborts(tmp_path: Path) -> None:
+    facts = write(host_facts_document("ctl1"), tmp_path / "host-ctl1.json")
+    verdicts, out = tmp_path / "verdicts.json", tmp_path / "out"
+    judged = run_patchcheck(
+        "judge", "--facts", facts, "--verdicts", verdicts, "--reference-date", "2026-11-23"
+    )
+    assert judged.returncode in (0, 1, 3), judged.stderr
+    text = verdicts.read_text()
+    verdicts.write_text(text[: len(text) // 2])  # cut short: not JSON any more
+    reported = run_patchcheck("report", "--verdicts", verdicts, "--subject", "c", "--out-dir", out)
+    assert reported.returncode == 3, reported.stderr
+    report = yaml.safe_load((out / "report.yaml").read_text())
+    assert report["spec"]["name"]  # the scope the judge recorded, read from the file's head
+    run = next(iter(report["run"]["invocations"].values()))
+    assert set(run["results"]) == set(HOST_TESTCASES)
+    assert all(value == 0 for value in run["results"].values()), run["results"]
+    assert any(
+        "was refused, so nothing was judged: " in line and "not JSON" in line for line in run["stderr"]
+    )
+    assert "ABORT" in (out / "junit.xml").read_text()
+
+
+def test_verdicts_file_without_a_scope_is_still_refused_with_its_reason(tmp_path: Path) -> None:
+    verdicts, out = tmp_path / "verdicts.json", tmp_path / "out"
+    verdicts.write_text("[")
+    reported = run_patchcheck("report", "--verdicts", verdicts, "--subject", "c", "--out-dir", out)
+    assert reported.returncode == 4, reported.stderr  # no scope to report against: the usual one line
+    assert "not JSON" in reported.stderr
+    with_scope = run_patchcheck(
+        "report", "--verdicts", verdicts, "--subject", "c", "--out-dir", out,
+        "--scope", "scs-0124-patchcheck-operator.yaml",
+    )  # fmt: skip
+    assert with_scope.returncode == 3, with_scope.stderr
+    assert (out / "report.yaml").exists()
