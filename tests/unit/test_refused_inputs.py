@@ -13,6 +13,8 @@ from pathlib import Path
 import yaml
 
 from patchcheck.facts.load import MAX_FACTS_BYTES
+from patchcheck.judge.verdict import Result
+from patchcheck.judge.verdicts import MAX_EVIDENCE_LINES, Item, VerdictsWriter
 from tests.helpers import host_facts_document, run_patchcheck, write
 
 HOST_TESTCASES = (
@@ -111,3 +113,18 @@ def test_verdicts_file_without_a_scope_is_still_refused_with_its_reason(tmp_path
     )  # fmt: skip
     assert with_scope.returncode == 3, with_scope.stderr
     assert (out / "report.yaml").exists()
+
+
+def test_evidence_sentences_are_bounded_in_the_verdicts_file(tmp_path: Path) -> None:
+    gaps = [f"config /etc/nova/{number}.conf: permission denied" for number in range(200_000)]
+    item = Item("t[ctl1]", "ctl1", Result.ABORT, "ctl1: incomplete", {"host": "ctl1", "incomplete": gaps})
+    written = item.to_json()["evidence"]
+    assert written["incomplete"] == [*gaps[:MAX_EVIDENCE_LINES], f"… and {200_000 - MAX_EVIDENCE_LINES} more"]
+    assert written["host"] == "ctl1"
+    assert item.evidence["incomplete"] is gaps  # the judge's own finding is untouched
+    path = tmp_path / "verdicts.json"
+    writer = VerdictsWriter(path)
+    for _ in range(100):
+        writer.add("scs-0124-inventory-complete", item)
+    writer.finish({"kind": "verdicts"}, [("scs-0124-inventory-complete", "")])
+    assert path.stat().st_size < 500_000  # 100 items of 200,000 gaps each: under half a MB

@@ -40,8 +40,32 @@ class Item:
             "subject": self.subject,
             "result": self.result.value,
             "message": self.message,
-            "evidence": self.evidence,
+            "evidence": bounded_evidence(self.evidence),
         }
+
+
+#: Sentences kept per evidence list of one item; the rest is counted ("… and N more").
+MAX_EVIDENCE_LINES = 20
+#: Evidence keys that hold sentences for people (no report reads them one by one as data).
+SENTENCE_LISTS = ("evidence", "incomplete", "errors")
+
+
+def bounded_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
+    """``evidence`` with each list of sentences cut to ``MAX_EVIDENCE_LINES`` and a count of the rest.
+
+    A host's gaps, errors or a verdict's reasons are repeated in every finding of the host:
+    200,000 of them made a 528 MB verdicts file that ``report`` refused (issue 26, point 13),
+    while the summary and VEX show a sentence, not the list. Lists that are data (CVE ids,
+    candidates, packages) are kept whole: reports read them.
+    """
+    long = [key for key in SENTENCE_LISTS if len(evidence.get(key) or ()) > MAX_EVIDENCE_LINES]
+    if not long:
+        return evidence
+    bounded = dict(evidence)
+    for key in long:
+        lines = list(evidence[key])
+        bounded[key] = [*lines[:MAX_EVIDENCE_LINES], f"… and {len(lines) - MAX_EVIDENCE_LINES} more"]
+    return bounded
 
 
 @dataclass
