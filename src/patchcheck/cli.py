@@ -53,16 +53,19 @@ def run_judge(args: argparse.Namespace) -> int:
     import pytest
 
     from patchcheck.facts import HostFacts, load_facts
-    from patchcheck.facts.load import expand_facts_paths
+    from patchcheck.facts.load import FactsTooLarge, expand_facts_paths
     from patchcheck.judge.declarations import load_declarations
     from patchcheck.judge.handoff import Handoff
     from patchcheck.scope import load_scope, scope_for_kinds
 
     load_declarations(args.declarations)  # validate first: bad input stops here with one line
-    preloaded = {
-        path: load_facts(path) for path in expand_facts_paths(args.facts)
-    }  # bad input stops here with one line
-    kinds = {"host" if isinstance(facts, HostFacts) else "tenant" for facts in preloaded.values()}
+    preloaded, kinds = {}, set()
+    for path in expand_facts_paths(args.facts):
+        try:
+            preloaded[path] = load_facts(path)  # bad input stops here with one line
+        except FactsTooLarge as refused:  # ... but one too large is a refused host or cloud: ABORT
+            kinds.add(refused.kind)
+    kinds |= {"host" if isinstance(facts, HostFacts) else "tenant" for facts in preloaded.values()}
     scope = load_scope(args.scope) if args.scope else scope_for_kinds(kinds)
     if not (args.compliance_dir / "pytest.ini").exists():
         raise InputError(args.compliance_dir, "", "no compliance layer here (expected pytest.ini)")
@@ -134,14 +137,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def write_outputs(args: argparse.Namespace) -> int:
-    from patchcheck.judge.verdicts import load_verdicts
+    from patchcheck.judge.verdicts import load_verdicts, refused_verdicts
     from patchcheck.report import sbom, summary, vex
     from patchcheck.report.junit import write_junit
     from patchcheck.report.line_protocol import result_lines
     from patchcheck.report.scs_report import build_report, write_report
     from patchcheck.scope import load_scope
 
-    verdicts = load_verdicts(args.verdicts)
+    try:
+        verdicts = load_verdicts(args.verdicts)
+    except InputError as refused:  # too large, cut short, malformed: a report of ABORTs, never none
+        verdicts = refused_verdicts(
+            args.verdicts, str(refused), refused_scope(args, refused), dt.datetime.now(dt.UTC)
+        )
     rc = int(exit_code_for(verdicts.overall))
     scope = load_scope(args.scope) if args.scope else scope_of(verdicts, args.verdicts)
     report = build_report(verdicts, scope, args.subject, ["patchcheck", *sys.argv[1:]], rc)
@@ -149,7 +157,7 @@ def write_outputs(args: argparse.Namespace) -> int:
     write_report(report, out / "report.yaml")
     write_junit(verdicts, args.subject, out / "junit.xml")
     previous_path = args.previous or previous_verdicts_path(args.verdicts)
-    previous = load_verdicts(previous_path) if previous_path.exists() else None
+    previous = previous_verdicts(previous_path)
     atomic_write(out / "summary.md", summary.markdown(verdicts, args.subject, previous))
     atomic_write(out / "summary.html", summary.html_page(verdicts, args.subject, previous))
     atomic_write(out / "vex.cdx.json", vex.cyclonedx_vex(verdicts, args.subject))
@@ -169,6 +177,32 @@ def write_outputs(args: argparse.Namespace) -> int:
         print(line)
     print(f"INFO: report written to {out / 'report.yaml'} (run {report['run']['uuid']})", file=sys.stderr)
     return rc
+
+
+def refused_scope(args: argparse.Namespace, refused: InputError) -> Any:
+    """The scope of a refused verdicts file: --scope, or the one its head names; else the refusal stands."""
+    from patchcheck.judge.verdicts import recorded_scope
+    from patchcheck.scope import load_scope
+
+    if args.scope:
+        return load_scope(args.scope)
+    recorded = recorded_scope(args.verdicts)
+    if recorded is None:
+        raise refused  # no scope, no report the monitor could file: exit 4 with the reason
+    return load_scope(recorded["file"])
+
+
+def previous_verdicts(path: Path) -> Any:
+    """The previous run's verdicts for "what changed", or None; one that cannot be read is left out."""
+    from patchcheck.judge.verdicts import load_verdicts
+
+    if not path.exists():
+        return None
+    try:
+        return load_verdicts(path)
+    except InputError as exc:
+        print(f"WARNING: previous verdicts not compared: {exc}", file=sys.stderr)
+        return None
 
 
 def scope_of(verdicts: Any, path: Path) -> Any:

@@ -25,7 +25,7 @@ import jsonschema_rs
 from patchcheck.days import MAX_CLOCK_SKEW, collected_moment
 from patchcheck.errors import InputError
 from patchcheck.facts.model import HostFacts, TenantFacts
-from patchcheck.files import read_input_text
+from patchcheck.files import MAX_INPUT_BYTES, read_input_text
 
 #: (kind, schema_version) -> schema file shipped in facts/schema/.
 SCHEMAS = {("tenant", 1): "tenant-facts-v1.schema.json", ("host", 1): "host-facts-v1.schema.json"}
@@ -72,8 +72,8 @@ def json_path(parts: Any) -> str:
     return text
 
 
-def read_json(path: Path) -> Any:
-    text = read_input_text(path, what="facts file")
+def read_json(path: Path, limit: int = MAX_INPUT_BYTES) -> Any:
+    text = read_input_text(path, limit, what="facts file")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -126,10 +126,22 @@ def folder_entry_problem(folder: Path, entry: Path) -> str | None:
     return f"{kind}, not a file"
 
 
+#: A facts file larger than this is refused for its host or cloud, not read (issue 26, point 13).
+#: The largest real host (Kolla, 60 containers of 40 distributions each, every service's
+#: configuration) writes about 2 MB, a cloud's tenant facts well under 1 MB; 8 MiB of JSON
+#: parses to about 100 MB of Python objects, so one file cannot take the judge past its
+#: 300 MB (``bench/end_to_end_scale.py``). A 15.9 MB file of 200,000 components took 130 s and
+#: 1.2 GB to judge, and 298 MB of version documents was refused with no report at all.
+MAX_FACTS_BYTES = 8 * 1024 * 1024
+
+
 def load_facts(path: Path) -> TenantFacts | HostFacts:
     """Load one facts file, validated against the schema its header names."""
+    size = path.stat().st_size if path.is_file() else 0
+    if size > MAX_FACTS_BYTES:
+        raise FactsTooLarge(path, size)
     try:
-        return load_document(path, read_json(path))
+        return load_document(path, read_json(path, MAX_FACTS_BYTES))
     except RecursionError:  # a document nested within json's limit, deeper than a check's
         raise InputError(path, "$", "nested too deeply to be a facts file") from None
 
@@ -160,6 +172,25 @@ class FactsRefused(InputError):
         super().__init__(facts.path, "$.collected_at", problem)
         self.kind = "host" if isinstance(facts, HostFacts) else "tenant"
         self.subject = facts.host if isinstance(facts, HostFacts) else facts.cloud
+
+
+class FactsTooLarge(FactsRefused):
+    """A facts file over ``MAX_FACTS_BYTES``: not read, and every check of its host or cloud ABORTs.
+
+    Its content is never parsed, so the subject comes from the collectors' file names
+    (``host-<host>.json``, ``tenant-<cloud>.json``; any other name is a host named by the file).
+    """
+
+    def __init__(self, path: Path, size: int) -> None:
+        InputError.__init__(
+            self,
+            path,
+            "",
+            f"{size} bytes, over the judge's limit of {MAX_FACTS_BYTES} bytes for one facts file: "
+            "not read, so nothing of it is judged (gather again; a real host writes about 2 MB at most)",
+        )
+        self.kind = "tenant" if path.name.startswith("tenant-") else "host"
+        self.subject = path.name.removeprefix(f"{self.kind}-").removesuffix(".json")
 
 
 def refused_if_future(

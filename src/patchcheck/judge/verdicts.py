@@ -7,6 +7,7 @@ and nothing else, so they can be re-run, tested and replaced alone.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import tempfile
@@ -39,8 +40,32 @@ class Item:
             "subject": self.subject,
             "result": self.result.value,
             "message": self.message,
-            "evidence": self.evidence,
+            "evidence": bounded_evidence(self.evidence),
         }
+
+
+#: Sentences kept per evidence list of one item; the rest is counted ("… and N more").
+MAX_EVIDENCE_LINES = 20
+#: Evidence keys that hold sentences for people (no report reads them one by one as data).
+SENTENCE_LISTS = ("evidence", "incomplete", "errors")
+
+
+def bounded_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
+    """``evidence`` with each list of sentences cut to ``MAX_EVIDENCE_LINES`` and a count of the rest.
+
+    A host's gaps, errors or a verdict's reasons are repeated in every finding of the host:
+    200,000 of them made a 528 MB verdicts file that ``report`` refused (issue 26, point 13),
+    while the summary and VEX show a sentence, not the list. Lists that are data (CVE ids,
+    candidates, packages) are kept whole: reports read them.
+    """
+    long = [key for key in SENTENCE_LISTS if len(evidence.get(key) or ()) > MAX_EVIDENCE_LINES]
+    if not long:
+        return evidence
+    bounded = dict(evidence)
+    for key in long:
+        lines = list(evidence[key])
+        bounded[key] = [*lines[:MAX_EVIDENCE_LINES], f"… and {len(lines) - MAX_EVIDENCE_LINES} more"]
+    return bounded
 
 
 @dataclass
@@ -173,6 +198,53 @@ class VerdictsWriter:
 
 def testcase_head(testcase: TestcaseVerdict) -> dict[str, Any]:
     return {"id": testcase.id, "description": testcase.description, "result": testcase.result.value}
+
+
+#: Bytes of a verdicts file searched for the scope when the whole file cannot be used.
+HEAD_BYTES = 1024 * 1024
+
+
+def recorded_scope(path: Path) -> dict[str, Any] | None:
+    """The scope a verdicts file names, read from its first MiB only; None if not found there.
+
+    For a verdicts file the report refuses (too large, cut short, malformed): the writer puts
+    the header first and the scope before the inventory and facts that grow with hosts, so
+    the report can still say, for the right scope, that every testcase is ABORT.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    start = head.find('"scope":')
+    if start < 0:
+        return None
+    try:
+        scope, _end = json.JSONDecoder().raw_decode(head, start + len('"scope":'))
+    except ValueError:
+        return None
+    return scope if isinstance(scope, dict) and isinstance(scope.get("file"), str) else None
+
+
+def refused_verdicts(path: Path, problem: str, scope: Any, now: dt.datetime) -> Verdicts:
+    """What a report says of a verdicts file it cannot use: every testcase of ``scope`` ABORT, with why.
+
+    Never no report: the monitor would keep showing the last good one (issue 26, point 13).
+    ``scope`` is a ``patchcheck.scope.Scope``.
+    """
+    sentence = f"the verdicts file {path} was refused, so nothing was judged: {problem}"
+    return Verdicts(
+        judged_at=now.isoformat(timespec="seconds"),
+        reference_date=now.date().isoformat(),
+        patchcheck_version="",
+        facts=[],
+        testcases=[
+            TestcaseVerdict(testcase.id, testcase.description, [Item("", str(path), Result.ABORT, sentence)])
+            for testcase in scope.testcases
+        ],
+        command=[],
+        scope={"uuid": scope.uuid, "name": scope.name, "url": scope.url, "file": scope.origin},
+    )
 
 
 def load_verdicts(path: Path) -> Verdicts:

@@ -29,6 +29,8 @@ from patchcheck.report.line_protocol import log_lines, result_lines
 from patchcheck.scope import Scope
 
 SIGNALS = ("info", "warning", "error", "critical")
+#: libyaml's safe dumper when PyYAML has it: the pure-Python one took 8 s of the report for 1,000 hosts.
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def invocation(verdicts: Verdicts, rc: int) -> dict[str, Any]:
@@ -148,7 +150,9 @@ def build_report(
 
 def write_report(report: dict[str, Any], path: Path) -> None:
     with atomic_writer(path) as handle:
-        yaml.safe_dump(report, handle, default_flow_style=False, sort_keys=False, explicit_start=True)
+        yaml.dump(
+            report, handle, Dumper=DUMPER, default_flow_style=False, sort_keys=False, explicit_start=True
+        )
 
 
 def results_of(report: dict[str, Any]) -> dict[str, Result]:

@@ -39,7 +39,13 @@ from cyclonedx.output.json import JsonV1Dot6
 from patchcheck import __version__
 from patchcheck.judge.verdicts import Verdicts
 from patchcheck.knowledge.update import describe
-from patchcheck.report.sbom import component_for, install_ref, knowledge_property, purl_for
+from patchcheck.report.sbom import (
+    component_for,
+    indexed_dependencies,
+    install_ref,
+    knowledge_property,
+    purl_for,
+)
 
 ADVISORIES = "scs-0124-ossa-patched"
 
@@ -92,10 +98,11 @@ def advisory_items(verdicts: Verdicts) -> list[tuple[dict[str, Any], str]]:
 
 
 def cyclonedx_vex(verdicts: Verdicts, subject: str) -> str:
-    bom = Bom()
+    bom = indexed_dependencies(Bom())
     bom.metadata.component = Component(name=subject, type=ComponentType.PLATFORM, bom_ref=f"cloud:{subject}")
     knowledge_property(bom, verdicts)
     components: dict[str, Component] = {}
+    vulnerabilities: list[Vulnerability] = []
     packages = inventory_packages(verdicts)
     for number, (evidence, message) in enumerate(advisory_items(verdicts)):
         component = component_for(
@@ -116,7 +123,7 @@ def cyclonedx_vex(verdicts: Verdicts, subject: str) -> str:
             if declared
             else message
         )
-        bom.vulnerabilities.add(
+        vulnerabilities.append(
             Vulnerability(
                 bom_ref=f"vuln-{number}-{evidence['advisory']}",
                 id=evidence["advisory"],
@@ -136,8 +143,9 @@ def cyclonedx_vex(verdicts: Verdicts, subject: str) -> str:
                 affects=[BomTarget(ref=str(component.bom_ref))],
             )
         )
-    for component in components.values():
-        bom.components.add(component)
+    # given whole, each sorted set is sorted once; adding one by one bisected and shifted for each
+    bom.components = components.values()
+    bom.vulnerabilities = vulnerabilities
     return JsonV1Dot6(bom).output_as_string(indent=1)
 
 
