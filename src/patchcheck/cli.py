@@ -24,7 +24,7 @@ from typing import Any
 from patchcheck import __version__
 from patchcheck.days import bounded_day
 from patchcheck.errors import ExitCode, InputError
-from patchcheck.files import atomic_write, output_lock
+from patchcheck.files import atomic_write, atomic_writer, output_lock
 from patchcheck.judge.verdict import Result, combine
 
 REPO = Path(__file__).resolve().parents[2]
@@ -160,17 +160,19 @@ def write_outputs(args: argparse.Namespace) -> int:
     previous = previous_verdicts(previous_path)
     atomic_write(out / "summary.md", summary.markdown(verdicts, args.subject, previous))
     atomic_write(out / "summary.html", summary.html_page(verdicts, args.subject, previous))
-    atomic_write(out / "vex.cdx.json", vex.cyclonedx_vex(verdicts, args.subject))
-    optional = {
-        # OpenVEX needs at least one statement; an SBOM needs an inventory (host runs)
-        "vex.openvex.json": vex.openvex(verdicts, args.subject) if vex.advisory_items(verdicts) else None,
-        "sbom.cdx.json": sbom.cyclonedx_sbom(verdicts, args.subject) if verdicts.inventory else None,
-    }
-    for name, text in optional.items():
-        if text is None:  # never leave an earlier run's file beside this run's report
-            (out / name).unlink(missing_ok=True)
-        else:
-            atomic_write(out / name, text)
+    # the CycloneDX documents are streamed to their files, element by element (report/cyclonedx_json.py)
+    with atomic_writer(out / "vex.cdx.json") as stream:
+        vex.write_cyclonedx_vex(verdicts, args.subject, stream)
+    # OpenVEX needs at least one statement; an SBOM needs an inventory (host runs)
+    if vex.advisory_items(verdicts):
+        atomic_write(out / "vex.openvex.json", vex.openvex(verdicts, args.subject))
+    else:  # never leave an earlier run's file beside this run's report
+        (out / "vex.openvex.json").unlink(missing_ok=True)
+    if verdicts.inventory:
+        with atomic_writer(out / "sbom.cdx.json") as stream:
+            sbom.write_cyclonedx_sbom(verdicts, args.subject, stream)
+    else:
+        (out / "sbom.cdx.json").unlink(missing_ok=True)
     for line in next(iter(report["run"]["invocations"].values()))["stderr"]:
         print(line, file=sys.stderr)
     for line in result_lines(verdicts):
