@@ -15,12 +15,13 @@ import json
 import sys
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from patchcheck.judge.verdict import Result
-from patchcheck.judge.verdicts import Item, TestcaseVerdict, Verdicts
+from patchcheck.judge.verdicts import Item, TestcaseVerdict, Verdicts, load_verdicts
 from patchcheck.report import sbom, vex
 
 PRODUCTS = ("nova", "glance")
@@ -120,3 +121,30 @@ def test_cyclonedx_writers_hold_less_than_the_document_they_write(
     finally:
         tracemalloc.stop()
     assert peak < sink.written, f"held {peak} bytes while writing {sink.written}"
+
+
+def held_by_loading(path: Path) -> int:
+    """Bytes the loaded verdicts keep (traced, after the text is gone)."""
+    tracemalloc.start()
+    try:
+        verdicts = load_verdicts(path)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert verdicts.testcases
+    return held
+
+
+def test_loaded_verdicts_share_the_strings_hosts_repeat(tmp_path: Path) -> None:
+    """Products, statuses, urls repeat on every host: one string each, not one per host (issue 26)."""
+    path = tmp_path / "verdicts.json"
+    fleet(400).write(path)
+    verdicts = load_verdicts(path)
+    first, last = verdicts.testcases[0].items[0].evidence, verdicts.testcases[0].items[-1].evidence
+    assert first["url"] == last["url"] and first["url"] is last["url"]
+    assert first["cves"][0] is last["cves"][0]
+    assert first["host"] != last["host"]
+    # each item's own sentence and id are not looked up (they never repeat)
+    size = path.stat().st_size
+    held = held_by_loading(path)
+    assert held < 3 * size, f"{held} bytes held for a {size}-byte verdicts file (4.2 times before sharing)"

@@ -11,13 +11,13 @@ import datetime as dt
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from patchcheck.errors import InputError
-from patchcheck.facts.load import read_json
-from patchcheck.files import atomic_writer
+from patchcheck.files import atomic_writer, read_input_text
 from patchcheck.judge.verdict import Result, combine
 
 SCHEMA_VERSION = 1
@@ -247,8 +247,49 @@ def refused_verdicts(path: Path, problem: str, scope: Any, now: dt.datetime) -> 
     )
 
 
+#: Keys whose string values differ in every item (a host's sentence, its pytest id): not worth sharing.
+UNIQUE_STRINGS = frozenset({"message", "nodeid"})
+
+
+def sharing_strings() -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A ``json.loads`` object hook that makes equal strings one object while the file is read.
+
+    Most strings of a verdicts file repeat from host to host (products, versions, statuses,
+    advisory ids, urls, sentences of evidence): 1,000 hosts held 400,000 strings of which 56,000
+    differ, 34 MB where 8 MB say the same (``bench/end_to_end_scale.py``). ``json`` already shares
+    equal keys; this shares equal values in dicts and lists. The table lives only while one file is
+    read (no ``sys.intern``: nothing stays in a process-wide table).
+    """
+    table: dict[str, str] = {}
+    share = table.setdefault
+
+    def hook(mapping: dict[str, Any]) -> dict[str, Any]:
+        for key, value in mapping.items():
+            if type(value) is str:
+                if key not in UNIQUE_STRINGS:
+                    mapping[key] = share(value, value)
+            elif type(value) is list:
+                for number, element in enumerate(value):
+                    if type(element) is str:
+                        value[number] = share(element, element)
+        return mapping
+
+    return hook
+
+
+def read_verdicts_document(path: Path) -> Any:
+    """The verdicts file parsed, equal strings shared; errors as for any input file (one line, the place)."""
+    text = read_input_text(path, what="verdicts file")
+    try:
+        return json.loads(text, object_hook=sharing_strings())
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"line {exc.lineno} column {exc.colno}", f"not JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(path, "$", "nested too deeply to be a verdicts file") from None
+
+
 def load_verdicts(path: Path) -> Verdicts:
-    document = read_json(path)
+    document = read_verdicts_document(path)
     if not isinstance(document, dict) or document.get("kind") != "verdicts":
         raise InputError(path, "$.kind", "not a patchcheck verdicts file")
     if document.get("schema_version") != SCHEMA_VERSION:
