@@ -144,6 +144,9 @@ def write_outputs(args: argparse.Namespace) -> int:
     from patchcheck.report.scs_report import build_report, write_report
     from patchcheck.scope import load_scope
 
+    # the previous run first: only its open advisories are kept, and its whole verdicts are gone
+    # before the current ones are read (both at once doubled the report's memory)
+    previous = previous_verdicts(args.previous or previous_verdicts_path(args.verdicts))
     try:
         verdicts = load_verdicts(args.verdicts)
     except InputError as refused:  # too large, cut short, malformed: a report of ABORTs, never none
@@ -156,8 +159,6 @@ def write_outputs(args: argparse.Namespace) -> int:
     out: Path = args.out_dir
     write_report(report, out / "report.yaml")
     write_junit(verdicts, args.subject, out / "junit.xml")
-    previous_path = args.previous or previous_verdicts_path(args.verdicts)
-    previous = previous_verdicts(previous_path)
     atomic_write(out / "summary.md", summary.markdown(verdicts, args.subject, previous))
     atomic_write(out / "summary.html", summary.html_page(verdicts, args.subject, previous))
     # the CycloneDX documents are streamed to their files, element by element (report/cyclonedx_json.py)
@@ -195,13 +196,15 @@ def refused_scope(args: argparse.Namespace, refused: InputError) -> Any:
 
 
 def previous_verdicts(path: Path) -> Any:
-    """The previous run's verdicts for "what changed", or None; one that cannot be read is left out."""
+    """What "what changed" needs of the previous run (``summary.PreviousRun``), or None; one that
+    cannot be read is left out."""
     from patchcheck.judge.verdicts import load_verdicts
+    from patchcheck.report.summary import PreviousRun
 
     if not path.exists():
         return None
     try:
-        return load_verdicts(path)
+        return PreviousRun.of(load_verdicts(path))
     except InputError as exc:
         print(f"WARNING: previous verdicts not compared: {exc}", file=sys.stderr)
         return None

@@ -20,7 +20,7 @@ ADVISORIES = "scs-0124-ossa-patched"
 CONFIG = "scs-0124-ossn-config"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     key: tuple[str, str, str]
     host: str
@@ -81,11 +81,28 @@ class Changes:
     newly_overdue: list[Row]
 
 
-def changes(current: Verdicts, previous: Verdicts | None) -> Changes | None:
+@dataclass(frozen=True)
+class PreviousRun:
+    """The previous run as "what changed" reads it: its open advisories, and nothing else.
+
+    ``patchcheck report`` held the whole previous verdicts beside the current ones, which for
+    10,000 hosts doubled what the report holds (issue 26, point 12); these rows are a few
+    percent of it.
+    """
+
+    open: tuple[Row, ...]
+
+    @classmethod
+    def of(cls, verdicts: Verdicts) -> PreviousRun:
+        return cls(tuple(open_rows(rows_of(verdicts))))
+
+
+def changes(current: Verdicts, previous: Verdicts | PreviousRun | None) -> Changes | None:
     if previous is None:
         return None
     now = {row.key: row for row in open_rows(rows_of(current))}
-    before = {row.key: row for row in open_rows(rows_of(previous))}
+    before_rows = previous.open if isinstance(previous, PreviousRun) else open_rows(rows_of(previous))
+    before = {row.key: row for row in before_rows}
     return Changes(
         new=[row for key, row in now.items() if key not in before],
         resolved=[row for key, row in before.items() if key not in now],
@@ -134,7 +151,7 @@ def advisories_unchecked(verdicts: Verdicts) -> str | None:
     return f"Not checked in this run ({ADVISORIES} was not judged)."
 
 
-def markdown(verdicts: Verdicts, subject: str, previous: Verdicts | None = None) -> str:
+def markdown(verdicts: Verdicts, subject: str, previous: Verdicts | PreviousRun | None = None) -> str:
     rows = rows_of(verdicts)
     lines = [
         f"# scs-0124 summary: {subject}",
@@ -204,7 +221,7 @@ th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}
 th{background:#f3f3f3}.where{font-family:monospace;font-size:.9em}.FAIL,.overdue{color:#a00;font-weight:600}.ABORT,.unknown{color:#a60}.PASS{color:#070}"""
 
 
-def html_page(verdicts: Verdicts, subject: str, previous: Verdicts | None = None) -> str:
+def html_page(verdicts: Verdicts, subject: str, previous: Verdicts | PreviousRun | None = None) -> str:
     """The same content as ``markdown``, as one HTML file with no external resources."""
     e = html.escape
     rows = rows_of(verdicts)
