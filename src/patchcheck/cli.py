@@ -161,12 +161,13 @@ def write_outputs(args: argparse.Namespace) -> int:
     write_junit(verdicts, args.subject, out / "junit.xml")
     atomic_write(out / "summary.md", summary.markdown(verdicts, args.subject, previous))
     atomic_write(out / "summary.html", summary.html_page(verdicts, args.subject, previous))
-    # the CycloneDX documents are streamed to their files, element by element (report/cyclonedx_json.py)
+    # the VEX documents and the SBOM are streamed to their files, element by element (report/json_stream.py)
     with atomic_writer(out / "vex.cdx.json") as stream:
         vex.write_cyclonedx_vex(verdicts, args.subject, stream)
     # OpenVEX needs at least one statement; an SBOM needs an inventory (host runs)
     if vex.advisory_items(verdicts):
-        atomic_write(out / "vex.openvex.json", vex.openvex(verdicts, args.subject))
+        with atomic_writer(out / "vex.openvex.json") as stream:
+            vex.write_openvex(verdicts, args.subject, stream)
     else:  # never leave an earlier run's file beside this run's report
         (out / "vex.openvex.json").unlink(missing_ok=True)
     if verdicts.inventory:

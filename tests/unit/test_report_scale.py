@@ -71,7 +71,8 @@ class Sink:
         return len(text)
 
 
-WRITERS = [vex.write_cyclonedx_vex, sbom.write_cyclonedx_sbom]
+WRITERS = [vex.write_cyclonedx_vex, sbom.write_cyclonedx_sbom, vex.write_openvex]
+IDS = ["vex", "sbom", "openvex"]
 
 
 def calls_while(write: Callable[[], None]) -> int:
@@ -90,7 +91,7 @@ def calls_while(write: Callable[[], None]) -> int:
     return counted[0]
 
 
-@pytest.mark.parametrize("write", WRITERS, ids=["vex", "sbom"])
+@pytest.mark.parametrize("write", WRITERS, ids=IDS)
 def test_cyclonedx_work_grows_about_linearly_with_hosts(write: Callable[[Verdicts, str, Any], None]) -> None:
     small_fleet, large_fleet = fleet(100), fleet(400)
     small = calls_while(lambda: write(small_fleet, "cloud", Sink()))
@@ -108,7 +109,7 @@ def test_every_install_is_still_listed_and_has_its_dependency_entry(
     assert len(document.get("vulnerabilities", [])) in (0, 800)
 
 
-@pytest.mark.parametrize("write", WRITERS, ids=["vex", "sbom"])
+@pytest.mark.parametrize("write", WRITERS, ids=IDS)
 def test_cyclonedx_writers_hold_less_than_the_document_they_write(
     write: Callable[[Verdicts, str, Any], None],
 ) -> None:

@@ -26,6 +26,8 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
+from patchcheck.report.json_stream import encoded
+
 SPEC_VERSION = "1.6"
 SCHEMA_URI = "http://cyclonedx.org/schema/bom-1.6.schema.json"
 
@@ -76,14 +78,6 @@ def component(
         "type": kind,
         "version": version,
     }
-
-
-def encoded(element: Any, depth: int) -> str:
-    """``element`` as ``json.dumps(..., indent=1)`` writes it ``depth`` levels into a document.
-
-    JSON strings never hold a raw line break, so indenting every line is safe.
-    """
-    return json.dumps(element, indent=1).replace("\n", "\n" + " " * depth)
 
 
 def write_list(stream: TextIO, key: str, elements: Iterator[Any], first: bool) -> bool:

@@ -20,14 +20,14 @@ JSON by ``cyclonedx_json`` (why, and how it stays the library's document: see th
 from __future__ import annotations
 
 import io
-import json
+from collections.abc import Iterator
 from typing import Any, TextIO
 from urllib.parse import quote
 
 from patchcheck import __version__
 from patchcheck.judge.verdicts import Verdicts
 from patchcheck.knowledge.update import describe
-from patchcheck.report import cyclonedx_json
+from patchcheck.report import cyclonedx_json, json_stream
 from patchcheck.report.sbom import Install, install_ref, knowledge_of, purl_for, sorted_installs
 
 ADVISORIES = "scs-0124-ossa-patched"
@@ -162,8 +162,8 @@ def inventory_packages(verdicts: Verdicts) -> dict[tuple[str, str, str], list[li
     }
 
 
-def openvex(verdicts: Verdicts, subject: str) -> str:
-    statements = []
+def openvex_statements(verdicts: Verdicts, subject: str) -> Iterator[dict[str, Any]]:
+    """One OpenVEX statement per judged (host, product, advisory), built when asked for."""
     packages = inventory_packages(verdicts)
     for evidence, message in advisory_items(verdicts):
         where = evidence.get("where", "")
@@ -208,8 +208,12 @@ def openvex(verdicts: Verdicts, subject: str) -> str:
             statement["action_statement"] = (
                 f"update to a release outside the advisory's range; due {deadline}"
             )
-        statements.append(statement)
-    document = {
+        yield statement
+
+
+def write_openvex(verdicts: Verdicts, subject: str, stream: TextIO) -> None:
+    """The OpenVEX document, statement by statement (the text ``json.dumps(indent=1)`` gave whole)."""
+    head = {
         "@context": "https://openvex.dev/ns/v0.2.0",
         "@id": f"urn:patchcheck:{subject}:{verdicts.judged_at}",
         "author": f"patchcheck {__version__} for {subject}",
@@ -217,6 +221,13 @@ def openvex(verdicts: Verdicts, subject: str) -> str:
         "version": 1,
         "tooling": f"patchcheck {__version__}"
         + (f"; judged with {describe(verdicts.knowledge)}" if verdicts.knowledge else ""),
-        "statements": statements,
     }
-    return json.dumps(document, indent=1) + "\n"
+    json_stream.write_object(stream, head, {"statements": openvex_statements(verdicts, subject)})
+    stream.write("\n")
+
+
+def openvex(verdicts: Verdicts, subject: str) -> str:
+    """The OpenVEX document as text (tests, small runs); ``write_outputs`` streams it to the file."""
+    text = io.StringIO()
+    write_openvex(verdicts, subject, text)
+    return text.getvalue()
