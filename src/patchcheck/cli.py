@@ -159,8 +159,8 @@ def write_outputs(args: argparse.Namespace) -> int:
     out: Path = args.out_dir
     write_report(report, out / "report.yaml")
     write_junit(verdicts, args.subject, out / "junit.xml")
-    atomic_write(out / "summary.md", summary.markdown(verdicts, args.subject, previous))
-    atomic_write(out / "summary.html", summary.html_page(verdicts, args.subject, previous))
+    with atomic_writer(out / "summary.md") as markdown, atomic_writer(out / "summary.html") as page:
+        summary.write_summaries(verdicts, args.subject, previous, markdown, page)
     # the VEX documents and the SBOM are streamed to their files, element by element (report/json_stream.py)
     with atomic_writer(out / "vex.cdx.json") as stream:
         vex.write_cyclonedx_vex(verdicts, args.subject, stream)

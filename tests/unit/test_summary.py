@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from patchcheck.cli import previous_verdicts
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Item, TestcaseVerdict, Verdicts
-from patchcheck.report.summary import PreviousRun, changes, html_page, markdown
+from patchcheck.report.summary import PreviousRun, changes, html_page, markdown, write_summaries
 
 
 def item(host: str, product: str, advisory: str, status: str, declared: dict | None = None) -> Item:
@@ -128,3 +129,10 @@ def test_a_tenant_run_says_advisories_were_not_checked_rather_than_none() -> Non
     operator = Verdicts(**{**tenant.__dict__, "facts": [{"path": "h.json", "cloud": None, "host": "ctl1"}]})
     assert "Not checked in this run" in markdown(operator, "mycloud")
     assert "None." in markdown(verdicts(), "mycloud").split("## Open advisories (0)")[1].split("##")[0]
+
+
+def test_summaries_written_as_made_are_the_whole_texts() -> None:
+    markdown_to, html_to = io.StringIO(), io.StringIO()
+    write_summaries(CURRENT, "mycloud", PREVIOUS, markdown_to, html_to)
+    assert markdown_to.getvalue() == markdown(CURRENT, "mycloud", PREVIOUS)
+    assert html_to.getvalue() == html_page(CURRENT, "mycloud", PREVIOUS)
