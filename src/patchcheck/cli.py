@@ -24,7 +24,7 @@ from typing import Any
 from patchcheck import __version__
 from patchcheck.days import bounded_day
 from patchcheck.errors import ExitCode, InputError
-from patchcheck.files import atomic_write, output_lock
+from patchcheck.files import atomic_write, atomic_writer, output_lock
 from patchcheck.judge.verdict import Result, combine
 
 REPO = Path(__file__).resolve().parents[2]
@@ -144,6 +144,9 @@ def write_outputs(args: argparse.Namespace) -> int:
     from patchcheck.report.scs_report import build_report, write_report
     from patchcheck.scope import load_scope
 
+    # the previous run first: only its open advisories are kept, and its whole verdicts are gone
+    # before the current ones are read (both at once doubled the report's memory)
+    previous = previous_verdicts(args.previous or previous_verdicts_path(args.verdicts))
     try:
         verdicts = load_verdicts(args.verdicts)
     except InputError as refused:  # too large, cut short, malformed: a report of ABORTs, never none
@@ -156,21 +159,22 @@ def write_outputs(args: argparse.Namespace) -> int:
     out: Path = args.out_dir
     write_report(report, out / "report.yaml")
     write_junit(verdicts, args.subject, out / "junit.xml")
-    previous_path = args.previous or previous_verdicts_path(args.verdicts)
-    previous = previous_verdicts(previous_path)
-    atomic_write(out / "summary.md", summary.markdown(verdicts, args.subject, previous))
-    atomic_write(out / "summary.html", summary.html_page(verdicts, args.subject, previous))
-    atomic_write(out / "vex.cdx.json", vex.cyclonedx_vex(verdicts, args.subject))
-    optional = {
-        # OpenVEX needs at least one statement; an SBOM needs an inventory (host runs)
-        "vex.openvex.json": vex.openvex(verdicts, args.subject) if vex.advisory_items(verdicts) else None,
-        "sbom.cdx.json": sbom.cyclonedx_sbom(verdicts, args.subject) if verdicts.inventory else None,
-    }
-    for name, text in optional.items():
-        if text is None:  # never leave an earlier run's file beside this run's report
-            (out / name).unlink(missing_ok=True)
-        else:
-            atomic_write(out / name, text)
+    with atomic_writer(out / "summary.md") as markdown, atomic_writer(out / "summary.html") as page:
+        summary.write_summaries(verdicts, args.subject, previous, markdown, page)
+    # the VEX documents and the SBOM are streamed to their files, element by element (report/json_stream.py)
+    with atomic_writer(out / "vex.cdx.json") as stream:
+        vex.write_cyclonedx_vex(verdicts, args.subject, stream)
+    # OpenVEX needs at least one statement; an SBOM needs an inventory (host runs)
+    if vex.advisory_items(verdicts):
+        with atomic_writer(out / "vex.openvex.json") as stream:
+            vex.write_openvex(verdicts, args.subject, stream)
+    else:  # never leave an earlier run's file beside this run's report
+        (out / "vex.openvex.json").unlink(missing_ok=True)
+    if verdicts.inventory:
+        with atomic_writer(out / "sbom.cdx.json") as stream:
+            sbom.write_cyclonedx_sbom(verdicts, args.subject, stream)
+    else:
+        (out / "sbom.cdx.json").unlink(missing_ok=True)
     for line in next(iter(report["run"]["invocations"].values()))["stderr"]:
         print(line, file=sys.stderr)
     for line in result_lines(verdicts):
@@ -193,13 +197,15 @@ def refused_scope(args: argparse.Namespace, refused: InputError) -> Any:
 
 
 def previous_verdicts(path: Path) -> Any:
-    """The previous run's verdicts for "what changed", or None; one that cannot be read is left out."""
+    """What "what changed" needs of the previous run (``summary.PreviousRun``), or None; one that
+    cannot be read is left out."""
     from patchcheck.judge.verdicts import load_verdicts
+    from patchcheck.report.summary import PreviousRun
 
     if not path.exists():
         return None
     try:
-        return load_verdicts(path)
+        return PreviousRun.of(load_verdicts(path))
     except InputError as exc:
         print(f"WARNING: previous verdicts not compared: {exc}", file=sys.stderr)
         return None

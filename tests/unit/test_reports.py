@@ -10,7 +10,7 @@ import yaml
 from patchcheck.errors import InputError
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Item, TestcaseVerdict, Verdicts, load_verdicts
-from patchcheck.report.junit import build_junit
+from patchcheck.report.junit import build_junit, write_junit
 from patchcheck.report.line_protocol import log_lines, result_lines
 from patchcheck.report.scs_report import build_report, results_of, write_report
 from patchcheck.scope import shipped_scope as shipped_scope_named
@@ -138,6 +138,22 @@ def test_junit_never_shows_an_abort_as_passed() -> None:
     assert suite.find("testcase[@name='nova']/error").get("type") == "ABORT"
     assert empty_suite.find("testcase/error") is not None
     ET.fromstring(ET.tostring(root))  # noqa: S314  (our own output)
+
+
+@pytest.mark.parametrize("shape", ["items and an empty testcase", "no testcase"])
+def test_junit_written_one_testcase_at_a_time_is_the_tree_s_text(tmp_path: Path, shape: str) -> None:
+    """``write_junit`` streams; its file is what ``build_junit``'s indented tree serialises to."""
+    judged = verdicts(
+        item(Result.PASS),
+        item(Result.FAIL, "cinder <&\"'>"),
+        item(Result.ABORT, "nova"),
+        empty=("scs-0124-ossa-patched",),
+    )
+    if shape == "no testcase":
+        judged.testcases.clear()
+    write_junit(judged, "c & d", tmp_path / "junit.xml")
+    tree = ET.tostring(build_junit(judged, "c & d").getroot(), encoding="utf-8", xml_declaration=True)
+    assert (tmp_path / "junit.xml").read_text(encoding="utf-8") == tree.decode("utf-8")
 
 
 def test_verdicts_file_round_trip_and_tamper_check(tmp_path: Path) -> None:

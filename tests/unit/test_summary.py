@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
+from patchcheck.cli import previous_verdicts
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Item, TestcaseVerdict, Verdicts
-from patchcheck.report.summary import changes, html_page, markdown
+from patchcheck.report.summary import PreviousRun, changes, html_page, markdown, write_summaries
 
 
 def item(host: str, product: str, advisory: str, status: str, declared: dict | None = None) -> Item:
@@ -71,6 +75,22 @@ def test_changes_since_the_previous_run() -> None:
     assert changes(CURRENT, None) is None
 
 
+def test_the_report_keeps_only_the_previous_run_s_open_advisories(tmp_path: Path) -> None:
+    """What changed reads the same from the open rows as from the whole previous verdicts."""
+    path = tmp_path / "verdicts.previous.json"
+    PREVIOUS.write(path)
+    kept = previous_verdicts(path)
+    assert isinstance(kept, PreviousRun)
+    assert [row.key for row in kept.open] == [
+        ("ctl1", "nova", "OSSA-2024-001"),
+        ("ctl1", "keystone", "OSSA-2025-002"),
+    ]
+    assert changes(CURRENT, kept) == changes(CURRENT, PREVIOUS)
+    assert markdown(CURRENT, "mycloud", kept) == markdown(CURRENT, "mycloud", PREVIOUS)
+    assert html_page(CURRENT, "mycloud", kept) == html_page(CURRENT, "mycloud", PREVIOUS)
+    assert previous_verdicts(tmp_path / "none.json") is None
+
+
 def test_markdown_groups_open_advisories_by_service_and_keeps_declarations_apart() -> None:
     text = markdown(CURRENT, "mycloud", PREVIOUS)
     assert "## Open advisories (2)" in text
@@ -109,3 +129,10 @@ def test_a_tenant_run_says_advisories_were_not_checked_rather_than_none() -> Non
     operator = Verdicts(**{**tenant.__dict__, "facts": [{"path": "h.json", "cloud": None, "host": "ctl1"}]})
     assert "Not checked in this run" in markdown(operator, "mycloud")
     assert "None." in markdown(verdicts(), "mycloud").split("## Open advisories (0)")[1].split("##")[0]
+
+
+def test_summaries_written_as_made_are_the_whole_texts() -> None:
+    markdown_to, html_to = io.StringIO(), io.StringIO()
+    write_summaries(CURRENT, "mycloud", PREVIOUS, markdown_to, html_to)
+    assert markdown_to.getvalue() == markdown(CURRENT, "mycloud", PREVIOUS)
+    assert html_to.getvalue() == html_page(CURRENT, "mycloud", PREVIOUS)

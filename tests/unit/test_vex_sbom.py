@@ -137,3 +137,14 @@ def test_every_document_names_the_knowledge_it_was_judged_with(outputs: Path) ->
         assert knowledge.startswith("advisory knowledge shipped with patchcheck")
     assert "advisory knowledge" in json.loads((outputs / "vex.openvex.json").read_text())["tooling"]
     assert "Judged with advisory knowledge" in (outputs / "summary.md").read_text()
+
+
+def test_cyclonedx_documents_are_those_the_library_builds_from_the_same_verdicts(outputs: Path) -> None:
+    """The written files against cyclonedx-python-lib's model of the same real judge output."""
+    from patchcheck.judge.verdicts import load_verdicts
+    from tests.cyclonedx_library import library_sbom, library_vex, normalised
+
+    verdicts = load_verdicts(outputs / "verdicts.json")
+    for name, library in (("vex.cdx.json", library_vex), ("sbom.cdx.json", library_sbom)):
+        written = json.loads((outputs / name).read_text())
+        assert normalised(written) == normalised(json.loads(library(verdicts, "mycloud")))

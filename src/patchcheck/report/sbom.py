@@ -6,22 +6,21 @@ site-packages and containers, ``pkg:deb/debian/<python3-package>@<version>?arch=
 and ``pkg:rpm/...`` for distribution packages (the binary package holding the
 code). Every OpenStack distribution found is listed, named by an advisory or
 not. The host and where the component was found are properties. It reads the verdicts file's inventory only.
+Written as plain JSON by ``cyclonedx_json`` (why: see there).
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, TextIO
 
-from cyclonedx.model import Property
-from cyclonedx.model.bom import Bom
-from cyclonedx.model.bom_ref import BomRef
-from cyclonedx.model.component import Component, ComponentType
-from cyclonedx.model.dependency import Dependable, Dependency
-from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from patchcheck.judge.verdicts import Verdicts
 from patchcheck.knowledge.update import describe
+from patchcheck.report import cyclonedx_json
 
 
 def code_package(where: str, packages: list[list[str | None]] | None) -> tuple[str, str | None]:
@@ -53,76 +52,83 @@ def install_ref(host: str, product: str, version: str, source: str, where: str) 
     return f"{host}/{source}:{where}/{product}@{version}"
 
 
-def component_for(
-    host: str,
-    product: str,
-    version: str,
-    source: str,
-    where: str,
-    packages: list[list[str | None]] | None = None,
-) -> Component:
-    return Component(
-        name=product,
-        version=version,
-        type=ComponentType.LIBRARY if source not in ("dpkg", "rpm") else ComponentType.APPLICATION,
-        purl=PackageURL.from_string(purl_for(product, version, source, where, packages)),
-        bom_ref=install_ref(host, product, version, source, where),
-        properties=[
-            Property(name="patchcheck:host", value=host),
-            Property(name="patchcheck:source", value=source),
-            Property(name="patchcheck:location", value=where or "-"),
-        ],
+def component_kind(source: str) -> str:
+    """CycloneDX component type: the code of a distribution package is an application, a
+    Python distribution a library (as the documents have always said)."""
+    return "application" if source in ("dpkg", "rpm") else "library"
+
+
+@dataclass(frozen=True, slots=True)
+class Install:
+    """One install as the documents list it; ``key`` sorts as the library sorted components."""
+
+    host: str
+    product: str
+    version: str
+    source: str
+    where: str
+    packages: list[list[str | None]] | None = None
+
+    @property
+    def ref(self) -> str:
+        return install_ref(self.host, self.product, self.version, self.source, self.where)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (component_kind(self.source), self.product, self.version, self.ref)
+
+    def component(self) -> dict[str, Any]:
+        return cyclonedx_json.component(
+            self.ref,
+            self.product,
+            self.version,
+            component_kind(self.source),
+            purl_for(self.product, self.version, self.source, self.where, self.packages),
+            [
+                ("patchcheck:host", self.host),
+                ("patchcheck:source", self.source),
+                ("patchcheck:location", self.where or "-"),
+            ],
+        )
+
+
+def sorted_installs(installs: Iterable[Install]) -> list[Install]:
+    """Each install once (the first seen of a bom-ref), in the library's component order."""
+    unique: dict[str, Install] = {}
+    for install in installs:
+        unique.setdefault(install.ref, install)
+    return sorted(unique.values(), key=lambda install: install.key)
+
+
+def knowledge_of(verdicts: Verdicts) -> str | None:
+    """The advisory knowledge the run judged with, for the document's metadata."""
+    return describe(verdicts.knowledge) if verdicts.knowledge else None
+
+
+def write_cyclonedx_sbom(verdicts: Verdicts, subject: str, stream: TextIO) -> None:
+    installs = sorted_installs(
+        Install(
+            host["host"],
+            found["product"],
+            found["version"],
+            found["source"],
+            found["where"],
+            found.get("packages"),
+        )
+        for host in verdicts.inventory
+        for found in host["components"]
+    )
+    cyclonedx_json.write_document(
+        stream,
+        subject,
+        knowledge_of(verdicts),
+        (install.component() for install in installs),
+        [install.ref for install in installs],
     )
 
 
-def indexed_dependencies(bom: Bom) -> Bom:
-    """``bom`` with a ``register_dependency`` that finds an entry by its reference in a dict.
-
-    ``Bom.validate`` (run by every output) registers a dependency entry for each component,
-    and the library's own ``register_dependency`` searches the entries one by one: quadratic
-    in components (1,000 hosts took 70 of the report's 143 s in it, 10,000 never finished;
-    issue 26 point 12, ``bench/end_to_end_scale.py``). This one does the same registrations
-    through an index, so ``validate`` keeps all of its checks and stays linear.
-    """
-    index: dict[BomRef, Dependency] = {entry.ref: entry for entry in bom.dependencies}
-
-    def register_dependency(target: Dependable, depends_on: Iterable[Dependable] | None = None) -> None:
-        entry = index.get(target.bom_ref)
-        if entry is None:
-            entry = index[target.bom_ref] = Dependency(
-                ref=target.bom_ref, dependencies=[Dependency(ref=d.bom_ref) for d in depends_on or ()]
-            )
-            bom.dependencies.add(entry)
-        elif depends_on:
-            entry.dependencies.update(Dependency(ref=d.bom_ref) for d in depends_on)
-        for dependent in depends_on or ():
-            register_dependency(dependent)
-
-    bom.register_dependency = register_dependency  # type: ignore[method-assign]
-    return bom
-
-
-def knowledge_property(bom: Bom, verdicts: Verdicts) -> None:
-    """The advisory knowledge the run judged with, as a metadata property of the document."""
-    if verdicts.knowledge:
-        bom.metadata.properties.add(Property(name="patchcheck:knowledge", value=describe(verdicts.knowledge)))
-
-
 def cyclonedx_sbom(verdicts: Verdicts, subject: str) -> str:
-    bom = indexed_dependencies(Bom())
-    bom.metadata.component = Component(name=subject, type=ComponentType.PLATFORM, bom_ref=f"cloud:{subject}")
-    knowledge_property(bom, verdicts)
-    components: dict[str, Component] = {}
-    for host in verdicts.inventory:
-        for found in host["components"]:
-            component = component_for(
-                host["host"],
-                found["product"],
-                found["version"],
-                found["source"],
-                found["where"],
-                found.get("packages"),
-            )
-            components.setdefault(str(component.bom_ref), component)
-    bom.components = components.values()  # sorted once, not bisected into place one by one
-    return JsonV1Dot6(bom).output_as_string(indent=1)
+    """The SBOM as text (tests, small runs); ``write_outputs`` streams it to the file."""
+    text = io.StringIO()
+    write_cyclonedx_sbom(verdicts, subject, text)
+    return text.getvalue()

@@ -9,8 +9,9 @@ what changed since the previous run: new, resolved, newly overdue.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 from patchcheck.judge.verdicts import Verdicts
 from patchcheck.knowledge.update import describe
@@ -20,7 +21,7 @@ ADVISORIES = "scs-0124-ossa-patched"
 CONFIG = "scs-0124-ossn-config"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     key: tuple[str, str, str]
     host: str
@@ -81,11 +82,28 @@ class Changes:
     newly_overdue: list[Row]
 
 
-def changes(current: Verdicts, previous: Verdicts | None) -> Changes | None:
+@dataclass(frozen=True)
+class PreviousRun:
+    """The previous run as "what changed" reads it: its open advisories, and nothing else.
+
+    ``patchcheck report`` held the whole previous verdicts beside the current ones, which for
+    10,000 hosts doubled what the report holds (issue 26, point 12); these rows are a few
+    percent of it.
+    """
+
+    open: tuple[Row, ...]
+
+    @classmethod
+    def of(cls, verdicts: Verdicts) -> PreviousRun:
+        return cls(tuple(open_rows(rows_of(verdicts))))
+
+
+def changes(current: Verdicts, previous: Verdicts | PreviousRun | None) -> Changes | None:
     if previous is None:
         return None
     now = {row.key: row for row in open_rows(rows_of(current))}
-    before = {row.key: row for row in open_rows(rows_of(previous))}
+    before_rows = previous.open if isinstance(previous, PreviousRun) else open_rows(rows_of(previous))
+    before = {row.key: row for row in before_rows}
     return Changes(
         new=[row for key, row in now.items() if key not in before],
         resolved=[row for key, row in before.items() if key not in now],
@@ -134,9 +152,12 @@ def advisories_unchecked(verdicts: Verdicts) -> str | None:
     return f"Not checked in this run ({ADVISORIES} was not judged)."
 
 
-def markdown(verdicts: Verdicts, subject: str, previous: Verdicts | None = None) -> str:
+def markdown_lines(
+    verdicts: Verdicts, subject: str, previous: Verdicts | PreviousRun | None = None
+) -> Iterator[str]:
+    """The Markdown summary line by line (a file receives them as they come)."""
     rows = rows_of(verdicts)
-    lines = [
+    yield from [
         f"# scs-0124 summary: {subject}",
         "",
         f"Reference date {verdicts.reference_date}, judged {verdicts.judged_at} by patchcheck "
@@ -146,16 +167,16 @@ def markdown(verdicts: Verdicts, subject: str, previous: Verdicts | None = None)
         "| testcase | result |",
         "|---|---|",
     ]
-    lines += [f"| {testcase.id} | {testcase.result.value} |" for testcase in verdicts.testcases]
+    yield from [f"| {testcase.id} | {testcase.result.value} |" for testcase in verdicts.testcases]
     opened = open_rows(rows)
     unchecked = advisories_unchecked(verdicts)
-    lines += ["", "## Open advisories" + (f" ({len(opened)})" if unchecked is None else ""), ""]
+    yield from ["", "## Open advisories" + (f" ({len(opened)})" if unchecked is None else ""), ""]
     if unchecked is not None:
-        lines.append(unchecked)
+        yield unchecked
     elif not opened:
-        lines.append("None.")
+        yield "None."
     for product in sorted({row.product for row in opened}):
-        lines += [
+        yield from [
             f"### {product}",
             "",
             "| host | version | found in | advisory | severity | deadline (UTC) | time left | status "
@@ -163,39 +184,42 @@ def markdown(verdicts: Verdicts, subject: str, previous: Verdicts | None = None)
             "|---|---|---|---|---|---|---|---|---|",
         ]
         for row in sorted((r for r in opened if r.product == product), key=lambda r: (r.deadline, r.host)):
-            lines.append(
+            yield (
                 f"| {row.host} | {row.version} | {row.found_in} | [{row.advisory}]({row.url}) | {row.band} "
                 f"| {row.deadline} | {time_left(row)} | {row.status} | {row.remedy} |"
             )
-        lines.append("")
+        yield ""
     series = not_passed(verdicts, RELEASES)
-    lines += ["", f"## Release series not maintained, or not known ({len(series)})", ""]
-    lines += [f"- {message}" for message in series] or ["None."]
+    yield from ["", f"## Release series not maintained, or not known ({len(series)})", ""]
+    yield from [f"- {message}" for message in series] or ["None."]
     declared = [row for row in rows if row.declared]
-    lines += ["", f"## Declared by the operator, not verified ({len(declared)})", ""]
-    lines += [
+    yield from ["", f"## Declared by the operator, not verified ({len(declared)})", ""]
+    yield from [
         f"- {row.host} {row.product} {row.version} {row.advisory}: {row.declared['status']} by "
         f"{row.declared['owner']} until {row.declared['expires']} ({row.declared['justification']})"
         for row in declared
     ] or ["None."]
     failures = config_failures(verdicts)
-    lines += ["", f"## Configuration not as the security notes ask ({len(failures)})", ""]
-    lines += [f"- {message}" for message in failures] or ["None."]
+    yield from ["", f"## Configuration not as the security notes ask ({len(failures)})", ""]
+    yield from [f"- {message}" for message in failures] or ["None."]
     delta = changes(verdicts, previous)
-    lines += ["", "## Since the previous run", ""]
+    yield from ["", "## Since the previous run", ""]
     if delta is None:
-        lines.append("No previous run to compare with.")
+        yield "No previous run to compare with."
     else:
         for title, group in (
             ("New", delta.new),
             ("Resolved", delta.resolved),
             ("Newly overdue", delta.newly_overdue),
         ):
-            lines.append(
+            yield (
                 f"- {title} ({len(group)}): "
                 + (", ".join(f"{r.host} {r.product} {r.advisory}" for r in group) or "none")
             )
-    return "\n".join(lines) + "\n"
+
+
+def markdown(verdicts: Verdicts, subject: str, previous: Verdicts | PreviousRun | None = None) -> str:
+    return "".join(line + "\n" for line in markdown_lines(verdicts, subject, previous))
 
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:75em;color:#222}
@@ -204,11 +228,13 @@ th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}
 th{background:#f3f3f3}.where{font-family:monospace;font-size:.9em}.FAIL,.overdue{color:#a00;font-weight:600}.ABORT,.unknown{color:#a60}.PASS{color:#070}"""
 
 
-def html_page(verdicts: Verdicts, subject: str, previous: Verdicts | None = None) -> str:
-    """The same content as ``markdown``, as one HTML file with no external resources."""
+def html_parts(
+    verdicts: Verdicts, subject: str, previous: Verdicts | PreviousRun | None = None
+) -> Iterator[str]:
+    """The same content as ``markdown``, as one HTML file with no external resources, part by part."""
     e = html.escape
     rows = rows_of(verdicts)
-    parts = [
+    yield from [
         f"<!doctype html><html lang=en><meta charset=utf-8><title>scs-0124 {e(subject)}</title>",
         f"<style>{STYLE}</style><h1>scs-0124 summary: {e(subject)}</h1>",
         f"<p>Reference date {e(verdicts.reference_date)}, judged {e(verdicts.judged_at)} by patchcheck "
@@ -216,54 +242,73 @@ def html_page(verdicts: Verdicts, subject: str, previous: Verdicts | None = None
         f"<p>Judged with {e(describe(verdicts.knowledge))}.</p>" if verdicts.knowledge else "",
         "<table><tr><th>testcase<th>result",
     ]
-    parts += [f"<tr><td>{e(t.id)}<td class={t.result.value}>{t.result.value}" for t in verdicts.testcases]
+    yield from [f"<tr><td>{e(t.id)}<td class={t.result.value}>{t.result.value}" for t in verdicts.testcases]
     opened = open_rows(rows)
     unchecked = advisories_unchecked(verdicts)
     if unchecked is None:
-        parts.append(f"</table><h2>Open advisories ({len(opened)})</h2>")
+        yield f"</table><h2>Open advisories ({len(opened)})</h2>"
     else:
-        parts.append(f"</table><h2>Open advisories</h2><p>{e(unchecked)}</p>")
+        yield f"</table><h2>Open advisories</h2><p>{e(unchecked)}</p>"
     for product in sorted({row.product for row in opened}):
-        parts.append(
+        yield (
             f"<h3>{e(product)}</h3><table><tr><th>host<th>version<th>found in<th>advisory<th>severity"
             "<th>deadline (UTC)<th>time left<th>status<th>what to do"
         )
         for row in sorted((r for r in opened if r.product == product), key=lambda r: (r.deadline, r.host)):
             status_class = row.status.split(",")[0].replace(" ", "-")
-            parts.append(
+            yield (
                 f"<tr><td>{e(row.host)}<td>{e(row.version)}<td class=where>{e(row.found_in)}"
                 f'<td><a href="{e(row.url)}">{e(row.advisory)}'
                 f"</a><td>{e(row.band)}<td>{e(row.deadline)}<td>{e(time_left(row))}"
                 f"<td class={e(status_class)}>{e(row.status)}<td>{e(row.remedy)}"
             )
-        parts.append("</table>")
+        yield "</table>"
     if not opened:
-        parts.append("<p>None.</p>")
+        yield "<p>None.</p>"
     series = not_passed(verdicts, RELEASES)
-    parts.append(f"<h2>Release series not maintained, or not known ({len(series)})</h2><ul>")
-    parts += [f"<li>{e(message)}" for message in series] or ["<li>None."]
+    yield f"<h2>Release series not maintained, or not known ({len(series)})</h2><ul>"
+    yield from [f"<li>{e(message)}" for message in series] or ["<li>None."]
     declared = [row for row in rows if row.declared]
-    parts.append(f"</ul><h2>Declared by the operator, not verified ({len(declared)})</h2><ul>")
-    parts += [
+    yield f"</ul><h2>Declared by the operator, not verified ({len(declared)})</h2><ul>"
+    yield from [
         f"<li>{e(r.host)} {e(r.product)} {e(r.version)} {e(r.advisory)}: {e(r.declared['status'])} by "
         f"{e(r.declared['owner'])} until {e(r.declared['expires'])}"
         for r in declared
     ]
     failures = config_failures(verdicts)
-    parts.append(f"</ul><h2>Configuration not as the security notes ask ({len(failures)})</h2><ul>")
-    parts += [f"<li>{e(message)}" for message in failures]
-    parts.append("</ul><h2>Since the previous run</h2>")
+    yield f"</ul><h2>Configuration not as the security notes ask ({len(failures)})</h2><ul>"
+    yield from [f"<li>{e(message)}" for message in failures]
+    yield "</ul><h2>Since the previous run</h2>"
     delta = changes(verdicts, previous)
     if delta is None:
-        parts.append("<p>No previous run to compare with.</p>")
+        yield "<p>No previous run to compare with.</p>"
     else:
-        parts.append("<ul>")
+        yield "<ul>"
         for title, group in (
             ("New", delta.new),
             ("Resolved", delta.resolved),
             ("Newly overdue", delta.newly_overdue),
         ):
             listed = ", ".join(f"{r.host} {r.product} {r.advisory}" for r in group) or "none"
-            parts.append(f"<li>{title} ({len(group)}): {e(listed)}")
-        parts.append("</ul>")
-    return "".join(parts) + "\n"
+            yield f"<li>{title} ({len(group)}): {e(listed)}"
+        yield "</ul>"
+
+
+def html_page(verdicts: Verdicts, subject: str, previous: Verdicts | PreviousRun | None = None) -> str:
+    return "".join(html_parts(verdicts, subject, previous)) + "\n"
+
+
+def write_summaries(
+    verdicts: Verdicts,
+    subject: str,
+    previous: Verdicts | PreviousRun | None,
+    markdown_to: TextIO,
+    html_to: TextIO,
+) -> None:
+    """Both summaries, written as they are made: at 10,000 hosts each whole text and its list of
+    lines held about 200 MB (``bench/end_to_end_scale.py``)."""
+    for line in markdown_lines(verdicts, subject, previous):
+        markdown_to.write(line + "\n")
+    for part in html_parts(verdicts, subject, previous):
+        html_to.write(part)
+    html_to.write("\n")

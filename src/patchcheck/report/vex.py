@@ -13,63 +13,39 @@ justification / OpenVEX status and justification):
 - affected, within deadline and overdue -> exploitable / affected (with the deadline as action);
 - unknown -> in_triage / under_investigation.
 
-Both documents read the verdicts file only; the CycloneDX one is built and
-serialised with cyclonedx-python-lib.
+Both documents read the verdicts file only; the CycloneDX one is written as plain
+JSON by ``cyclonedx_json`` (why, and how it stays the library's document: see there).
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import io
+from collections.abc import Iterator
+from typing import Any, TextIO
 from urllib.parse import quote
-
-from cyclonedx.model import XsUri
-from cyclonedx.model.bom import Bom
-from cyclonedx.model.component import Component, ComponentType
-from cyclonedx.model.impact_analysis import ImpactAnalysisJustification, ImpactAnalysisState
-from cyclonedx.model.vulnerability import (
-    BomTarget,
-    Vulnerability,
-    VulnerabilityAnalysis,
-    VulnerabilityReference,
-    VulnerabilitySource,
-)
-from cyclonedx.output.json import JsonV1Dot6
 
 from patchcheck import __version__
 from patchcheck.judge.verdicts import Verdicts
 from patchcheck.knowledge.update import describe
-from patchcheck.report.sbom import (
-    component_for,
-    indexed_dependencies,
-    install_ref,
-    knowledge_property,
-    purl_for,
-)
+from patchcheck.report import cyclonedx_json, json_stream
+from patchcheck.report.sbom import Install, install_ref, knowledge_of, purl_for, sorted_installs
 
 ADVISORIES = "scs-0124-ossa-patched"
 
-CYCLONEDX = {
-    "not affected (precondition false)": (
-        ImpactAnalysisState.NOT_AFFECTED,
-        ImpactAnalysisJustification.REQUIRES_CONFIGURATION,
-    ),
-    "mitigated": (
-        ImpactAnalysisState.NOT_AFFECTED,
-        ImpactAnalysisJustification.PROTECTED_BY_MITIGATING_CONTROL,
-    ),
-    "fixed (backport)": (ImpactAnalysisState.RESOLVED, None),
-    "affected, within deadline": (ImpactAnalysisState.EXPLOITABLE, None),
-    "overdue": (ImpactAnalysisState.EXPLOITABLE, None),
-    "unknown": (ImpactAnalysisState.IN_TRIAGE, None),
+#: verdict status -> CycloneDX analysis (state, justification)
+CYCLONEDX: dict[str, tuple[str, str | None]] = {
+    "not affected (precondition false)": ("not_affected", "requires_configuration"),
+    "mitigated": ("not_affected", "protected_by_mitigating_control"),
+    "fixed (backport)": ("resolved", None),
+    "affected, within deadline": ("exploitable", None),
+    "overdue": ("exploitable", None),
+    "unknown": ("in_triage", None),
 }
-DECLARED_CYCLONEDX = {
-    "patched-downstream": (ImpactAnalysisState.RESOLVED_WITH_PEDIGREE, None),
-    "mitigated": (
-        ImpactAnalysisState.NOT_AFFECTED,
-        ImpactAnalysisJustification.PROTECTED_BY_MITIGATING_CONTROL,
-    ),
-    "not-applicable": (ImpactAnalysisState.NOT_AFFECTED, ImpactAnalysisJustification.REQUIRES_ENVIRONMENT),
+#: declared status -> CycloneDX analysis (state, justification)
+DECLARED_CYCLONEDX: dict[str, tuple[str, str | None]] = {
+    "patched-downstream": ("resolved_with_pedigree", None),
+    "mitigated": ("not_affected", "protected_by_mitigating_control"),
+    "not-applicable": ("not_affected", "requires_environment"),
 }
 OPENVEX = {
     "not affected (precondition false)": ("not_affected", "vulnerable_code_not_in_execute_path"),
@@ -97,56 +73,83 @@ def advisory_items(verdicts: Verdicts) -> list[tuple[dict[str, Any], str]]:
     ]
 
 
-def cyclonedx_vex(verdicts: Verdicts, subject: str) -> str:
-    bom = indexed_dependencies(Bom())
-    bom.metadata.component = Component(name=subject, type=ComponentType.PLATFORM, bom_ref=f"cloud:{subject}")
-    knowledge_property(bom, verdicts)
-    components: dict[str, Component] = {}
-    vulnerabilities: list[Vulnerability] = []
+def install_of(evidence: dict[str, Any], packages: dict[tuple[str, str, str], Any]) -> Install:
+    where = evidence.get("where", "")
+    return Install(
+        evidence["host"],
+        evidence["product"],
+        evidence["version"],
+        evidence["source"],
+        where,
+        packages.get((evidence["host"], evidence["source"], where)),
+    )
+
+
+def vulnerability(number: int, evidence: dict[str, Any], message: str, ref: str) -> dict[str, Any]:
+    """The CycloneDX vulnerability of one judged (host, product, advisory), keys in the library's order."""
+    declared = evidence.get("declared")
+    state, justification = (
+        DECLARED_CYCLONEDX[declared["status"]] if declared else CYCLONEDX[evidence["status"]]
+    )
+    detail = (
+        f"DECLARED by {declared['owner']} until {declared['expires']}: {declared['justification']}"
+        if declared
+        else message
+    )
+    analysis = {
+        "detail": detail,
+        **({"justification": justification} if justification else {}),
+        "state": state,
+    }
+    references = [
+        {
+            "id": cve,
+            "source": {"name": "NVD", "url": cyclonedx_json.uri(f"https://nvd.nist.gov/vuln/detail/{cve}")},
+        }
+        for cve in sorted(set(evidence.get("cves") or ()))
+    ]
+    return {
+        "affects": [{"ref": ref}],
+        "analysis": analysis,
+        "bom-ref": f"vuln-{number}-{evidence['advisory']}",
+        "id": evidence["advisory"],
+        **({"references": references} if references else {}),
+        "source": {
+            "name": "OpenStack Vulnerability Management Team",
+            "url": cyclonedx_json.uri(evidence["url"]),
+        },
+    }
+
+
+def write_cyclonedx_vex(verdicts: Verdicts, subject: str, stream: TextIO) -> None:
+    """The CycloneDX VEX: one vulnerability per judged (host, product, advisory), affecting its install.
+
+    Only sort keys are gathered (the evidence stays where the verdicts hold it); each
+    vulnerability is built when it is written.
+    """
     packages = inventory_packages(verdicts)
-    for number, (evidence, message) in enumerate(advisory_items(verdicts)):
-        component = component_for(
-            evidence["host"],
-            evidence["product"],
-            evidence["version"],
-            evidence["source"],
-            evidence.get("where", ""),
-            packages.get((evidence["host"], evidence["source"], evidence.get("where", ""))),
-        )
-        components.setdefault(str(component.bom_ref), component)
-        declared = evidence.get("declared")
-        state, justification = (
-            DECLARED_CYCLONEDX[declared["status"]] if declared else CYCLONEDX[evidence["status"]]
-        )
-        detail = (
-            f"DECLARED by {declared['owner']} until {declared['expires']}: {declared['justification']}"
-            if declared
-            else message
-        )
-        vulnerabilities.append(
-            Vulnerability(
-                bom_ref=f"vuln-{number}-{evidence['advisory']}",
-                id=evidence["advisory"],
-                source=VulnerabilitySource(
-                    name="OpenStack Vulnerability Management Team", url=XsUri(evidence["url"])
-                ),
-                references=[
-                    VulnerabilityReference(
-                        id=cve,
-                        source=VulnerabilitySource(
-                            name="NVD", url=XsUri(f"https://nvd.nist.gov/vuln/detail/{cve}")
-                        ),
-                    )
-                    for cve in evidence.get("cves", [])
-                ],
-                analysis=VulnerabilityAnalysis(state=state, justification=justification, detail=detail),
-                affects=[BomTarget(ref=str(component.bom_ref))],
-            )
-        )
-    # given whole, each sorted set is sorted once; adding one by one bisected and shifted for each
-    bom.components = components.values()
-    bom.vulnerabilities = vulnerabilities
-    return JsonV1Dot6(bom).output_as_string(indent=1)
+    items = advisory_items(verdicts)
+    installs = [install_of(evidence, packages) for evidence, _message in items]
+    order = sorted(
+        range(len(items)),
+        key=lambda number: (items[number][0]["advisory"], f"vuln-{number}-{items[number][0]['advisory']}"),
+    )
+    components = sorted_installs(installs)
+    cyclonedx_json.write_document(
+        stream,
+        subject,
+        knowledge_of(verdicts),
+        (install.component() for install in components),
+        [install.ref for install in components],
+        (vulnerability(number, *items[number], installs[number].ref) for number in order),
+    )
+
+
+def cyclonedx_vex(verdicts: Verdicts, subject: str) -> str:
+    """The VEX as text (tests, small runs); ``write_outputs`` streams it to the file."""
+    text = io.StringIO()
+    write_cyclonedx_vex(verdicts, subject, text)
+    return text.getvalue()
 
 
 def inventory_packages(verdicts: Verdicts) -> dict[tuple[str, str, str], list[list[str | None]]]:
@@ -159,8 +162,8 @@ def inventory_packages(verdicts: Verdicts) -> dict[tuple[str, str, str], list[li
     }
 
 
-def openvex(verdicts: Verdicts, subject: str) -> str:
-    statements = []
+def openvex_statements(verdicts: Verdicts, subject: str) -> Iterator[dict[str, Any]]:
+    """One OpenVEX statement per judged (host, product, advisory), built when asked for."""
     packages = inventory_packages(verdicts)
     for evidence, message in advisory_items(verdicts):
         where = evidence.get("where", "")
@@ -205,8 +208,12 @@ def openvex(verdicts: Verdicts, subject: str) -> str:
             statement["action_statement"] = (
                 f"update to a release outside the advisory's range; due {deadline}"
             )
-        statements.append(statement)
-    document = {
+        yield statement
+
+
+def write_openvex(verdicts: Verdicts, subject: str, stream: TextIO) -> None:
+    """The OpenVEX document, statement by statement (the text ``json.dumps(indent=1)`` gave whole)."""
+    head = {
         "@context": "https://openvex.dev/ns/v0.2.0",
         "@id": f"urn:patchcheck:{subject}:{verdicts.judged_at}",
         "author": f"patchcheck {__version__} for {subject}",
@@ -214,6 +221,13 @@ def openvex(verdicts: Verdicts, subject: str) -> str:
         "version": 1,
         "tooling": f"patchcheck {__version__}"
         + (f"; judged with {describe(verdicts.knowledge)}" if verdicts.knowledge else ""),
-        "statements": statements,
     }
-    return json.dumps(document, indent=1) + "\n"
+    json_stream.write_object(stream, head, {"statements": openvex_statements(verdicts, subject)})
+    stream.write("\n")
+
+
+def openvex(verdicts: Verdicts, subject: str) -> str:
+    """The OpenVEX document as text (tests, small runs); ``write_outputs`` streams it to the file."""
+    text = io.StringIO()
+    write_openvex(verdicts, subject, text)
+    return text.getvalue()
