@@ -386,6 +386,10 @@ def cmd_advisories(args: argparse.Namespace) -> int:
             print(f"  {rule.kind} {rule.id} ({rule.service}): {rule.reason}")
         for line in advisory.overlay:
             print(f"  overlay: {line}")
+        for product in advisory.products:
+            for version, affected, proof in product.ancestry:
+                verdict = "affected" if affected else "fixed"
+                print(f"  git ancestry: {product.name} {version} {verdict} against the range: {proof}")
         return ExitCode.PASS
     day = args.date or dt.datetime.now(dt.UTC).date()
     moment = dt.datetime(day.year, day.month, day.day, 23, 59, tzinfo=dt.UTC)
@@ -493,6 +497,51 @@ def cmd_index_update(args: argparse.Namespace) -> int:
         print(f"{name}: {source['commit'][:12]} ({source['commit_date']}) from {source['url']}")
     print(f"index in force: {cache / 'current'} -> {result.index.name}")
     return ExitCode.PASS
+
+
+def cmd_index_ancestry(args: argparse.Namespace) -> int:
+    """Audit the ranges in force against the products' git histories and write ancestry.yaml."""
+    from patchcheck.knowledge.ancestry import ANCESTRY, audit_advisories
+    from patchcheck.knowledge.ancestry import load as load_ancestry
+    from patchcheck.knowledge.build import Sources, ranges_in_force
+    from patchcheck.knowledge.sources import product_key
+
+    urls = {}
+    for pair in args.repo:
+        product, _, url = pair.partition("=")
+        if not product or not url:
+            raise InputError(
+                "--repo", pair, "expected PRODUCT=GIT-URL (e.g. ironic=https://opendev.org/openstack/ironic)"
+            )
+        urls[product_key(product)] = url
+    target: Path = args.write or ANCESTRY
+    shared = Sources.from_shared(args.data)
+    raws, ranges = ranges_in_force(shared)
+    cache = (
+        args.cache or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "patchcheck" / "git"
+    )
+    run = audit_advisories(
+        raws,
+        ranges,
+        urls,
+        cache,
+        previous=load_ancestry(target),
+        budget_s=args.budget,
+        progress=lambda line: print(f"index ancestry: {line}", file=sys.stderr),
+    )
+    atomic_write(target, run.ancestry.to_yaml())
+    for (advisory, product), entry in sorted(run.ancestry.entries.items()):
+        for correction in entry.corrections:
+            verdict = "affected" if correction.affected else "fixed"
+            print(f"{advisory} {product} {correction.version}: {verdict} ({correction.reason})")
+    for line in run.skipped:
+        print(f"index ancestry: not audited: {line}", file=sys.stderr)
+    print(
+        f"index ancestry: {len(run.audited)} decided, {len(run.undecided)} without a fix commit in git "
+        f"(the range stands), {len(run.skipped)} not audited, in {run.seconds:.0f} s; wrote {target}",
+        file=sys.stderr,
+    )
+    return ExitCode.NOT_UPDATED if run.skipped else ExitCode.PASS
 
 
 def cmd_index_audit(args: argparse.Namespace) -> int:
@@ -692,6 +741,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fresh.add_argument("--cvss", type=Path, help="CVSS table (default: the one shipped with patchcheck)")
     fresh.set_defaults(func=cmd_index_update)
+    ancestry = index_commands.add_parser(
+        "ancestry", help="decide the advisories' ranges from the products' git history (maintenance)"
+    )
+    ancestry.add_argument(
+        "--repo",
+        action="append",
+        required=True,
+        metavar="PRODUCT=URL",
+        help="a product's git repository (repeatable), e.g. ironic=https://opendev.org/openstack/ironic",
+    )
+    ancestry.add_argument(
+        "--data",
+        type=Path,
+        default=REPO.parent / "shared" / "data",
+        help="upstream snapshots in the shared layout (default: ../shared/data)",
+    )
+    ancestry.add_argument(
+        "--cache", type=Path, help="partial clones (default: $XDG_CACHE_HOME/patchcheck/git)"
+    )
+    ancestry.add_argument("--budget", type=float, default=1800.0, help="seconds at most (default 1800)")
+    ancestry.add_argument(
+        "--write", type=Path, help="the ancestry file (default: src/patchcheck/knowledge/ancestry.yaml)"
+    )
+    ancestry.set_defaults(func=cmd_index_ancestry)
     audit = index_commands.add_parser(
         "audit", help="check the advisories' ranges against the released sdists on PyPI (maintenance)"
     )

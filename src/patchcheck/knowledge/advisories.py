@@ -41,9 +41,25 @@ class AffectedProduct:
     qualifier: str | None
     range: VersionRange
     series: tuple[SeriesFix, ...]
+    ancestry: tuple[tuple[str, bool, str], ...] = ()
+    """(version, affected, proof) where git ancestry overruled the advisory's range (ancestry.py)."""
+
+    def ancestry_proof(self, version: str) -> str | None:
+        """Why git decided this release against the advisory's own range, if it did."""
+        try:
+            wanted = Version(version)
+        except InvalidVersion:
+            return None
+        return next(
+            (proof for release, _affected, proof in self.ancestry if Version(release) == wanted), None
+        )
 
     def match(self, version: str) -> RangeMatch:
-        return match_upstream(version, self.range)
+        found = match_upstream(version, self.range)
+        proof = self.ancestry_proof(version) if self.ancestry else None
+        if proof and found.match is not Match.NOT_AFFECTED:  # the advisory's own range says otherwise
+            return RangeMatch(found.match, f"{found.reason} (git ancestry: {proof})")
+        return found
 
     def series_fix(self, series: str) -> SeriesFix | None:
         return next((fix for fix in self.series if fix.series == series), None)
@@ -207,6 +223,10 @@ def advisory_from_json(entry: dict[str, Any]) -> Advisory:
                 qualifier=product.get("qualifier"),
                 range=parse_range(product["range"]),
                 series=tuple(SeriesFix(series, fixed) for series, fixed in product["series"].items()),
+                ancestry=tuple(
+                    (str(c["version"]), bool(c["affected"]), str(c["proof"]))
+                    for c in product.get("ancestry") or ()
+                ),
             )
             for product in entry["products"]
             if not product.get("unparsable")

@@ -32,7 +32,7 @@ from functools import cached_property
 from packaging.version import InvalidVersion, Version
 
 OPERATORS = ("<=", ">=", "==", "<", ">", "=")
-TOKEN = re.compile(r"\s*(<=|>=|==|!=|<|>|=)?\s*([^\s<>=,!]+)?")
+TOKEN = re.compile(r"\s*(<=|>=|==|!=|<|>|=)?\s*([^\s<>=,]+)?")
 
 
 class RangeSyntaxError(ValueError):
