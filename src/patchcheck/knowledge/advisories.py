@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
@@ -247,7 +248,11 @@ def shipped_index() -> AdvisoryIndex:
     """The advisory index in force: an updated one (``patchcheck index update``), else the shipped one."""
     from patchcheck.knowledge.update import knowledge_dir
 
-    folder = knowledge_dir()
+    return load_index(knowledge_dir())
+
+
+def load_index(folder: Path | None) -> AdvisoryIndex:
+    """The advisory index in ``folder`` (an ``index update`` folder), or the one shipped in the package."""
     data = folder if folder is not None else resources.files("patchcheck").joinpath("data")
     document = json.loads(data.joinpath("advisories.json").read_text(encoding="utf-8"))
     releases = json.loads(data.joinpath("releases.json").read_text(encoding="utf-8"))

@@ -127,7 +127,7 @@ def apply(
     parsed: VersionRange, entry: ProductAncestry, warn: Callable[[str], None], where: str
 ) -> tuple[VersionRange, list[dict[str, Any]]]:
     """The range with the entry's corrections, and what was applied (for the index and reasons)."""
-    same = str(parsed) == str(_canonical(entry.audited_range))
+    same = str(parsed) == str(canonical_range(entry.audited_range))
     kept = [c for c in entry.corrections if c.affected or same]
     if not same and len(kept) < len(entry.corrections):
         warn(
@@ -140,7 +140,8 @@ def apply(
     return corrected(parsed, kept), applied
 
 
-def _canonical(text: str) -> VersionRange | str:
+def canonical_range(text: str) -> VersionRange | str:
+    """A range as the index prints it, so an audited range and the one in force compare as text."""
     try:
         return parse_range(text)
     except RangeSyntaxError:
