@@ -392,6 +392,10 @@ def cmd_advisories(args: argparse.Namespace) -> int:
             print(f"  {rule.kind} {rule.id} ({rule.service}): {rule.reason}")
         for line in advisory.overlay:
             print(f"  overlay: {line}")
+        for product in advisory.products:
+            for version, affected, proof in product.ancestry:
+                verdict = "affected" if affected else "fixed"
+                print(f"  git ancestry: {product.name} {version} {verdict} against the range: {proof}")
         return ExitCode.PASS
     day = args.date or dt.datetime.now(dt.UTC).date()
     moment = dt.datetime(day.year, day.month, day.day, 23, 59, tzinfo=dt.UTC)
@@ -481,7 +485,15 @@ def cmd_index_update(args: argparse.Namespace) -> int:
     cvss = args.cvss or Path(str(resources.files("patchcheck").joinpath("data", "openstack-cvss.csv")))
     now = dt.datetime.now(dt.UTC)
     try:
-        result = update(cache, {k: v for k, v in urls.items() if v}, cvss, now)
+        result = update(
+            cache,
+            {k: v for k, v in urls.items() if v},
+            cvss,
+            now,
+            git_urls=repository_urls(args.repo),
+            audit_budget_s=args.audit_budget,
+            progress=lambda line: print(f"index update: {line}", file=sys.stderr),
+        )
     except UpdateFailed as exc:
         previous = provenance_of(cache / "current") if (cache / "current").exists() else {"kind": "shipped"}
         old = age(previous, now)
@@ -494,11 +506,81 @@ def cmd_index_update(args: argparse.Namespace) -> int:
         return ExitCode.NOT_UPDATED
     for message in result.messages:
         print(f"index update: {message}", file=sys.stderr)
+    print_changes(result.changes, args.facts, result.index)
     sources = result.provenance.get("sources", {})
     for name, source in sources.items():
         print(f"{name}: {source['commit'][:12]} ({source['commit_date']}) from {source['url']}")
     print(f"index in force: {cache / 'current'} -> {result.index.name}")
     return ExitCode.PASS
+
+
+def repository_urls(pairs: list[str]) -> dict[str, str]:
+    """``--repo PRODUCT=URL`` arguments as product key -> URL."""
+    from patchcheck.knowledge.sources import product_key
+
+    urls = {}
+    for pair in pairs:
+        product, _, url = pair.partition("=")
+        if not product or not url:
+            raise InputError(
+                "--repo", pair, "expected PRODUCT=GIT-URL (e.g. ironic=https://opendev.org/openstack/ironic)"
+            )
+        urls[product_key(product)] = url
+    return urls
+
+
+def print_changes(changes: list[Any], facts: list[Path], index_folder: Path) -> None:
+    """What the update changed, one advisory per line, each with the kept installs it now holds."""
+    from patchcheck.judge.new_advisories import installs_in_range, kept_hosts
+    from patchcheck.knowledge.advisories import load_index
+
+    if not changes:
+        print("no advisory is new or judges differently")
+        return
+    hosts = kept_hosts(facts) if facts else []
+    index = load_index(index_folder) if hosts else None
+    for change in changes:
+        print(change.line())
+        if index is not None and (advisory := index.by_id.get(change.advisory)) is not None:
+            for install in installs_in_range(index, hosts, advisory):
+                print(f"  in its range now: {install}")
+
+
+def cmd_index_ancestry(args: argparse.Namespace) -> int:
+    """Audit the ranges in force against the products' git histories and write ancestry.yaml."""
+    from patchcheck.knowledge.ancestry import ANCESTRY, audit_advisories
+    from patchcheck.knowledge.ancestry import load as load_ancestry
+    from patchcheck.knowledge.build import Sources, ranges_in_force
+
+    urls = repository_urls(args.repo)
+    target: Path = args.write or ANCESTRY
+    shared = Sources.from_shared(args.data)
+    raws, ranges = ranges_in_force(shared)
+    cache = (
+        args.cache or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "patchcheck" / "git"
+    )
+    run = audit_advisories(
+        raws,
+        ranges,
+        urls,
+        cache,
+        previous=load_ancestry(target),
+        budget_s=args.budget,
+        progress=lambda line: print(f"index ancestry: {line}", file=sys.stderr),
+    )
+    atomic_write(target, run.ancestry.to_yaml())
+    for (advisory, product), entry in sorted(run.ancestry.entries.items()):
+        for correction in entry.corrections:
+            verdict = "affected" if correction.affected else "fixed"
+            print(f"{advisory} {product} {correction.version}: {verdict} ({correction.reason})")
+    for line in run.skipped:
+        print(f"index ancestry: not audited: {line}", file=sys.stderr)
+    print(
+        f"index ancestry: {len(run.audited)} decided, {len(run.undecided)} without a fix commit in git "
+        f"(the range stands), {len(run.skipped)} not audited, in {run.seconds:.0f} s; wrote {target}",
+        file=sys.stderr,
+    )
+    return ExitCode.NOT_UPDATED if run.skipped else ExitCode.PASS
 
 
 def cmd_index_audit(args: argparse.Namespace) -> int:
@@ -697,7 +779,52 @@ def build_parser() -> argparse.ArgumentParser:
         help="git URL of openstack/releases ($PATCHCHECK_RELEASES_URL)",
     )
     fresh.add_argument("--cvss", type=Path, help="CVSS table (default: the one shipped with patchcheck)")
+    fresh.add_argument(
+        "--repo",
+        action="append",
+        default=[],
+        metavar="PRODUCT=URL",
+        help="a product's git repository for the audit (repeatable; default: beside openstack/ossa)",
+    )
+    fresh.add_argument(
+        "--audit-budget",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="time the git audit of new and changed advisories may take (default 600; the rest waits)",
+    )
+    fresh.add_argument(
+        "--facts",
+        type=Path,
+        action="append",
+        default=[],
+        help="facts files or folders kept from the last gathering: name the installs each change touches",
+    )
     fresh.set_defaults(func=cmd_index_update)
+    ancestry = index_commands.add_parser(
+        "ancestry", help="decide the advisories' ranges from the products' git history (maintenance)"
+    )
+    ancestry.add_argument(
+        "--repo",
+        action="append",
+        required=True,
+        metavar="PRODUCT=URL",
+        help="a product's git repository (repeatable), e.g. ironic=https://opendev.org/openstack/ironic",
+    )
+    ancestry.add_argument(
+        "--data",
+        type=Path,
+        default=REPO.parent / "shared" / "data",
+        help="upstream snapshots in the shared layout (default: ../shared/data)",
+    )
+    ancestry.add_argument(
+        "--cache", type=Path, help="partial clones (default: $XDG_CACHE_HOME/patchcheck/git)"
+    )
+    ancestry.add_argument("--budget", type=float, default=1800.0, help="seconds at most (default 1800)")
+    ancestry.add_argument(
+        "--write", type=Path, help="the ancestry file (default: src/patchcheck/knowledge/ancestry.yaml)"
+    )
+    ancestry.set_defaults(func=cmd_index_ancestry)
     audit = index_commands.add_parser(
         "audit", help="check the advisories' ranges against the released sdists on PyPI (maintenance)"
     )

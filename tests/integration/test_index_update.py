@@ -285,3 +285,91 @@ def test_the_hourly_knowledge_job_judges_kept_facts_again_when_a_new_advisory_ho
     assert (state / "rejudged" / "report.yaml").is_file()
     feed = (state / "rejudged" / "new-advisories.atom").read_text()
     assert feed.startswith("<?xml") and "urn:patchcheck:c:OSSA-2026-097" in feed
+
+
+def ironic_host(folder: Path, version: str) -> Path:
+    """Facts of a host running ironic ``version`` in an OpenStack-Ansible venv."""
+    folder.mkdir(parents=True, exist_ok=True)
+    document = host_facts_document(
+        "bm1",
+        python=[
+            {
+                "kind": "venv",
+                "path": f"/openstack/venvs/ironic-{version}",
+                "service": "ironic",
+                "distributions": [
+                    {"name": "ironic", "product": "ironic", "version": version, "git_sha": None}
+                ],
+            }
+        ],
+    )
+    return write(document, folder / "host-bm1.json")
+
+
+def test_the_update_audits_new_and_changed_advisories_against_git_before_it_switches(
+    tmp_path: Path,
+) -> None:
+    """Issue 28: an advisory whose range is wrong for a release never yields PASS for it.
+
+    openstack/ironic's real history (``../shared/data/git/ironic.bundle``) is served beside the
+    ossa repository, as on opendev.org. Upstream publishes a new advisory with the range of
+    OSSA-2026-017 (which stops below 36.0.0, tagged from master before the fix landed) and
+    revises OSSA-2026-013's range (the same mistake): both are audited inside `index update`,
+    36.0.0 judged affected with the commit that proves it, the unchanged ones are not audited again.
+    """
+    (tmp_path / "upstream").mkdir()
+    upstream = upstream_repositories(tmp_path / "upstream", shared_data())
+    subprocess.run(
+        ["git", "clone", "--quiet", "--bare", str(shared_data() / "git" / "ironic.bundle"), "ironic.git"],
+        cwd=tmp_path / "upstream",
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    cache = tmp_path / "cache"
+    first = update(cache, upstream)
+    assert first.returncode == 0, first.stderr
+    facts = ironic_host(tmp_path / "facts", "36.0.0")
+
+    work = upstream["ossa"][0]
+    new_text = (work / "ossa" / "OSSA-2026-017.yaml").read_text().replace("OSSA-2026-017", "OSSA-2026-096")
+    revised = (work / "ossa" / "OSSA-2026-013.yaml").read_text()
+    assert ">=23.0.4 <29.0.6" in revised
+    revised = revised.replace(">=23.0.4 <29.0.6", ">=23.0.3 <29.0.6")  # an errata that keeps the mistake
+    publish(
+        *upstream["ossa"],
+        {"ossa/OSSA-2026-096.yaml": new_text, "ossa/OSSA-2026-013.yaml": revised},
+        "OSSA-2026-096 and an errata of OSSA-2026-013",
+    )
+    done = patchcheck(
+        "index",
+        "update",
+        "--cache",
+        cache,
+        "--ossa-url",
+        upstream["ossa"][1].as_uri(),
+        "--security-doc-url",
+        upstream["security-doc"][1].as_uri(),
+        "--releases-url",
+        upstream["releases"][1].as_uri(),
+        "--facts",
+        facts.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    for advisory in ("OSSA-2026-096", "OSSA-2026-013"):
+        assert f"git ancestry: {advisory} ironic 36.0.0 affected" in done.stderr, done.stderr
+    assert "audit: 2 (advisory, product) pair(s)" in done.stderr  # only the new and the changed one
+    assert "new: OSSA-2026-096: ironic >=17.0.0 <26.1.7" in done.stdout
+    assert "changed: OSSA-2026-013: ironic range" in done.stdout
+    assert "in its range now: bm1 ironic 36.0.0" in done.stdout
+    ancestry = (cache / "ancestry.yaml").read_text()
+    assert "OSSA-2026-096:" in ancestry and "tag 36.0.0 lacks I" in ancestry
+
+    items = advisories_of(judge(facts, tmp_path / "out", cache / "current"))
+    for advisory in ("OSSA-2026-096", "OSSA-2026-013"):
+        item = items[f"bm1 ironic 36.0.0 {advisory}"]
+        assert item["result"] != "PASS", item
+        assert "git ancestry: tag 36.0.0 lacks" in item["message"] + json.dumps(item["evidence"])
+
+    again = update(cache, upstream)  # nothing new: no audit, no rebuild
+    assert again.returncode == 0 and "nothing new upstream" in again.stderr

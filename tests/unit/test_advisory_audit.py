@@ -18,7 +18,10 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from patchcheck.knowledge.audit import Identifiers, State, audit_product
+from patchcheck.knowledge.ancestry import Ancestry, ProductAncestry
+from patchcheck.knowledge.audit import Identifiers, ProductAudit, ReleaseState, State, audit_product
+from patchcheck.knowledge.audit_report import AuditRun
+from patchcheck.knowledge.git_history import Correction
 from patchcheck.knowledge.sdists import DownloadBudgetSpent, SdistSource, parse_changelog
 
 IDS = Identifiers("OSSA-2099-001", ("CVE-2099-1234",), ("2100001",))
@@ -283,3 +286,67 @@ def test_an_exact_range_is_not_contradicted_by_older_lines(index: Index, tmp_pat
     result, _source = audit(index, tmp_path, "==2.0.0")  # a regression in 2.0.0 only
     assert states(result)["1.0.2"] is State.LACKS
     assert result.disagreements == []
+
+
+def test_a_range_calling_every_release_affected_is_not_called_missing_from_pypi(
+    index: Index, tmp_path: Path
+) -> None:
+    """Issue 28 point 5: the sdists exist; the lines were left because every release is affected."""
+    publish_line_a(index, None)
+    publish_line_b(index)
+    result, source = audit(index, tmp_path, "<3.0.0")
+    assert result.problems == ["not read (the range calls every release affected): a, b"]
+    assert source.downloads == 0
+
+
+def test_a_product_without_sdists_is_named_with_its_pypi_name(index: Index, tmp_path: Path) -> None:
+    index.publish("demo", "0.1.0", sdist("demo", "0.1.0", {"0.1.0": ["Start"]}, {}))  # not a release
+    result, _source = audit(index, tmp_path, "<1.0.1")
+    assert result.problems == [
+        "none of the 5 releases openstack/releases lists has an sdist on PyPI (as demo)"
+    ]
+
+
+def _repaired_audit() -> ProductAudit:
+    """A disagreement the overlay claims to repair: 2.0.0 lacks the fix, 2.0.1 has it."""
+    audit = ProductAudit("OSSA-2099-001", "demo", "<2.0.0", Identifiers("OSSA-2099-001", (), ()))
+    audit.releases = [
+        ReleaseState(Version("2.0.0"), "b", State.LACKS, "ChangeLog lacks 'Fix demo'", disagreement="x"),
+        ReleaseState(Version("2.0.1"), "b", State.CONTAINS, "ChangeLog has 'Fix demo'"),
+    ]
+    return audit
+
+
+def test_an_overlay_repair_that_still_misses_a_lacking_release_is_unreviewed() -> None:
+    audit = _repaired_audit()
+    run = AuditRun(
+        repaired={"OSSA-2099-001": "demo <2.0.0 (wrong)"},
+        repaired_ranges={("OSSA-2099-001", "demo"): "<2.0.0"},
+    )
+    assert run.status(audit).startswith("UNREVIEWED: the overlay repair calls 2.0.0 not affected")
+    run.audits = [audit]
+    assert run.unreviewed == [audit] and not run.counts_as_reviewed(audit)
+
+
+def test_an_overlay_repair_is_reviewed_only_when_the_sdists_or_git_agree() -> None:
+    audit = _repaired_audit()
+    right = AuditRun(
+        repaired={"OSSA-2099-001": "demo <2.0.1"}, repaired_ranges={("OSSA-2099-001", "demo"): "<2.0.1"}
+    )
+    assert right.status(audit) == "repaired by the overlay (repair agrees with the sdists)"
+    proven = Ancestry(
+        entries={
+            ("OSSA-2099-001", "demo"): ProductAncestry(
+                "<2.0.0", ("abc123",), (Correction(Version("2.0.0"), True, "abc123 not in 2.0.0"),)
+            )
+        }
+    )
+    wrong_but_corrected = AuditRun(
+        repaired={"OSSA-2099-001": "demo <2.0.0"},
+        repaired_ranges={("OSSA-2099-001", "demo"): "<2.0.0"},
+        ancestry=proven,
+    )
+    assert (
+        wrong_but_corrected.status(audit)
+        == "repaired by the overlay, corrected by git ancestry: 2.0.0 affected"
+    )

@@ -12,7 +12,9 @@ import yaml
 from packaging.version import Version
 
 from patchcheck.knowledge.advisories import shipped_index
+from patchcheck.knowledge.ancestry import load as load_ancestry
 from patchcheck.knowledge.build import OVERLAY, Sources, build_index
+from patchcheck.knowledge.git_history import corrected
 from patchcheck.knowledge.ranges import parse_range
 from patchcheck.knowledge.versions import Match
 from tests.helpers import shared_data
@@ -20,6 +22,7 @@ from tests.helpers import shared_data
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "src" / "patchcheck" / "data"
 INDEX = shipped_index()
+ANCESTRY = load_ancestry()
 OVERLAY_DATA = yaml.safe_load(OVERLAY.read_text())
 CHECKABLE = [a for a in INDEX.advisories if a.checkable]
 #: The day the notes snapshot was taken (../shared/data/README.md), passed to the build as --notes-as-of.
@@ -95,12 +98,25 @@ def test_just_below_each_fixed_bound_is_affected_and_the_fix_is_not(
     affected = INDEX.by_id[advisory_id].product(product)
     assert affected is not None
     below = just_below(fixed, lower)
-    assert affected.match(below).match is Match.AFFECTED, f"{below} should be affected by {advisory_id}"
+    if affected.ancestry_proof(below):  # git proves it already fixed (ancestry.yaml)
+        assert affected.match(below).match is Match.NOT_AFFECTED
+    else:
+        assert affected.match(below).match is Match.AFFECTED, f"{below} should be affected by {advisory_id}"
+    if affected.ancestry_proof(fixed):  # git proves the bound wrong (ancestry.yaml): it lacks the fix
+        assert affected.match(fixed).match is Match.AFFECTED
+        assert "git ancestry: tag" in affected.match(fixed).reason
+        return
     assert affected.match(fixed).match is Match.NOT_AFFECTED, f"{fixed} should be fixed for {advisory_id}"
 
 
 def test_there_are_enough_bounds_to_mean_something() -> None:
     assert len(bounds()) > 150
+
+
+def with_ancestry(text: str, advisory_id: str, product: str) -> object:
+    """The range ``text`` with what ancestry.yaml proved for (advisory, product), if anything."""
+    entry = ANCESTRY.get(advisory_id, product)
+    return corrected(parse_range(text), list(entry.corrections)) if entry else parse_range(text)
 
 
 @pytest.mark.parametrize("advisory_id", sorted(OVERLAY_DATA["fixes"]))
@@ -109,8 +125,13 @@ def test_each_overlay_fix_is_applied(advisory_id: str) -> None:
     fix = OVERLAY_DATA["fixes"][advisory_id]
     assert advisory.overlay, f"{advisory_id}: overlay not recorded"
     if "products" in fix:
+        # the overlay's range, with git ancestry's corrections on top (ancestry.yaml)
         assert [(p.key, str(p.range)) for p in advisory.products] == [
-            (p["product"].lower(), str(parse_range(p["version"]))) for p in fix["products"]
+            (
+                p["product"].lower(),
+                str(with_ancestry(p["version"], advisory_id, p["product"].lower())),
+            )
+            for p in fix["products"]
         ]
     if "disclosed" in fix:
         assert advisory.disclosed == fix["disclosed"]
@@ -127,7 +148,8 @@ def test_each_overlay_fix_is_applied(advisory_id: str) -> None:
         ("OSSA-2023-002", "glance", ["24.1.0", "25.0.0"], ["24.1.1", "25.0.1"]),
         ("OSSA-2023-002", "cinder", ["19.1.1"], ["19.1.2"]),
         ("OSSA-2023-002", "nova", ["26.0.0"], ["26.0.1"]),
-        ("OSSA-2024-004", "ironic", ["25.0.0", "26.0.9"], ["26.1.0", "30.0.0"]),
+        # the overlay's repair stops at 26.1.0, which git proves lacks the fix (ancestry.yaml)
+        ("OSSA-2024-004", "ironic", ["25.0.0", "26.0.9", "26.1.0"], ["26.1.1", "30.0.0"]),
         # OSSA-2025-001's upstream fixed versions were one release too early
         ("OSSA-2025-001", "ironic", ["24.1.3", "26.1.1", "29.0.1"], ["24.1.4", "26.1.2", "29.0.2", "30.0.0"]),
         ("OSSN-0099", "ironic", ["32.0.0", "36.9.0"], ["37.0.0", "31.0.0"]),

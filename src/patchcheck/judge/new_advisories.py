@@ -32,24 +32,34 @@ class NewAdvisory:
     """``host product version (source where)`` of every install it affects."""
 
 
-def new_advisories(index: AdvisoryIndex, facts_dirs: list[Path], since: dt.date) -> list[NewAdvisory]:
-    hosts = [
+def kept_hosts(facts_dirs: list[Path]) -> list[HostFacts]:
+    """The host facts of the kept files and folders (tenant facts hold no installs)."""
+    return [
         facts for path in expand_facts_paths(facts_dirs) if isinstance(facts := load_facts(path), HostFacts)
     ]
+
+
+def installs_in_range(index: AdvisoryIndex, hosts: list[HostFacts], advisory: Advisory) -> list[str]:
+    """``host product version (source where)`` of every kept install inside ``advisory``'s ranges."""
+    return sorted(
+        f"{host.host} {component.label}"
+        for host in hosts
+        for component in host.components
+        if any(
+            f.advisory.id == advisory.id
+            for f in index.affecting_key(product_key(component.product), component.upstream)
+        )
+    )
+
+
+def new_advisories(index: AdvisoryIndex, facts_dirs: list[Path], since: dt.date) -> list[NewAdvisory]:
+    hosts = kept_hosts(facts_dirs)
     found = []
     for advisory in index.advisories:
         published = advisory.disclosure
         if published is None or published < since or not advisory.checkable:
             continue
-        affected = sorted(
-            f"{host.host} {component.label}"
-            for host in hosts
-            for component in host.components
-            if any(
-                f.advisory.id == advisory.id
-                for f in index.affecting_key(product_key(component.product), component.upstream)
-            )
-        )
+        affected = installs_in_range(index, hosts, advisory)
         if affected:
             found.append(
                 NewAdvisory(advisory, published, advisory.band(), advisory.deadline(), tuple(affected))

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
@@ -41,9 +42,25 @@ class AffectedProduct:
     qualifier: str | None
     range: VersionRange
     series: tuple[SeriesFix, ...]
+    ancestry: tuple[tuple[str, bool, str], ...] = ()
+    """(version, affected, proof) where git ancestry overruled the advisory's range (ancestry.py)."""
+
+    def ancestry_proof(self, version: str) -> str | None:
+        """Why git decided this release against the advisory's own range, if it did."""
+        try:
+            wanted = Version(version)
+        except InvalidVersion:
+            return None
+        return next(
+            (proof for release, _affected, proof in self.ancestry if Version(release) == wanted), None
+        )
 
     def match(self, version: str) -> RangeMatch:
-        return match_upstream(version, self.range)
+        found = match_upstream(version, self.range)
+        proof = self.ancestry_proof(version) if self.ancestry else None
+        if proof and found.match is not Match.NOT_AFFECTED:  # the advisory's own range says otherwise
+            return RangeMatch(found.match, f"{found.reason} (git ancestry: {proof})")
+        return found
 
     def series_fix(self, series: str) -> SeriesFix | None:
         return next((fix for fix in self.series if fix.series == series), None)
@@ -207,6 +224,10 @@ def advisory_from_json(entry: dict[str, Any]) -> Advisory:
                 qualifier=product.get("qualifier"),
                 range=parse_range(product["range"]),
                 series=tuple(SeriesFix(series, fixed) for series, fixed in product["series"].items()),
+                ancestry=tuple(
+                    (str(c["version"]), bool(c["affected"]), str(c["proof"]))
+                    for c in product.get("ancestry") or ()
+                ),
             )
             for product in entry["products"]
             if not product.get("unparsable")
@@ -227,7 +248,11 @@ def shipped_index() -> AdvisoryIndex:
     """The advisory index in force: an updated one (``patchcheck index update``), else the shipped one."""
     from patchcheck.knowledge.update import knowledge_dir
 
-    folder = knowledge_dir()
+    return load_index(knowledge_dir())
+
+
+def load_index(folder: Path | None) -> AdvisoryIndex:
+    """The advisory index in ``folder`` (an ``index update`` folder), or the one shipped in the package."""
     data = folder if folder is not None else resources.files("patchcheck").joinpath("data")
     document = json.loads(data.joinpath("advisories.json").read_text(encoding="utf-8"))
     releases = json.loads(data.joinpath("releases.json").read_text(encoding="utf-8"))

@@ -138,12 +138,21 @@ def audit_product(
         result.problems.append(f"no sdist index: {exc}")
         return result
     lines: dict[str, list[Version]] = {}
+    released = list(released)
+    known = [version for version, _series in released if not version.is_prerelease]
     for version, series in released:
         if version in files and not version.is_prerelease:
             lines.setdefault(series, []).append(version)
-    lines = relevant_lines(lines, range_text, result)
     if not lines:
-        result.problems.append("no released version of this product has an sdist on PyPI")
+        result.problems.append(
+            f"none of the {len(known)} releases openstack/releases lists has an sdist on PyPI "
+            f"(as {PYPI_NAMES.get(product, product)})"
+            if known
+            else "openstack/releases lists no release of this product"
+        )
+        return result
+    lines = relevant_lines(lines, range_text, result)
+    if not lines:  # relevant_lines said which lines it left and why
         return result
     readings = {
         series: read_line(series, sorted(versions), files, source) for series, versions in lines.items()

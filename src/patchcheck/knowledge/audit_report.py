@@ -19,10 +19,14 @@ from typing import Any
 
 import yaml
 
+from patchcheck.knowledge.ancestry import Ancestry
+from patchcheck.knowledge.ancestry import load as load_ancestry
 from patchcheck.knowledge.audit import Identifiers, ProductAudit, State, audit_product
 from patchcheck.knowledge.build import OVERLAY, load_overlay
+from patchcheck.knowledge.ranges import RangeSyntaxError, parse_range
 from patchcheck.knowledge.sdists import DownloadBudgetSpent, SdistSource
 from patchcheck.knowledge.sources import load_yaml, product_key, read_deliverable_versions, read_ossa
+from patchcheck.knowledge.versions import Match, match_upstream
 
 #: The projects of the issue's audit: OpenStack's IaaS services with sdists on PyPI.
 DEFAULT_PRODUCTS = (
@@ -49,20 +53,60 @@ class AuditRun:
     budget_spent: bool = False
     repaired: dict[str, str] = field(default_factory=dict)
     """advisory -> the overlay's repair (range and reason) where it has one."""
+    repaired_ranges: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(advisory, product) -> the range the overlay's repair puts in force."""
     explained: dict[str, str] = field(default_factory=dict)
+    ancestry: Ancestry = field(default_factory=Ancestry)
+    """What git ancestry proved (``ancestry.yaml``): it decides where it has audited."""
 
     def status(self, audit: ProductAudit) -> str:
         if not audit.disagreements:
             return "agrees" if audit.count(State.CONTAINS) or audit.count(State.LACKS) else "not decided"
         if audit.advisory in self.repaired:
-            return "repaired by the overlay"
+            wrong = self.repair_problems(audit)
+            return f"UNREVIEWED: the overlay repair {wrong[0]}" if wrong else self.repair_status(audit)
         if audit.advisory in self.explained:
             return "explained"
         return "UNREVIEWED"
 
+    def repair_status(self, audit: ProductAudit) -> str:
+        """How a repair stands: git's corrections on top of it, or the sdists' agreement."""
+        proven = self.ancestry.get(audit.advisory, audit.product)
+        if proven is None:
+            return "repaired by the overlay (repair agrees with the sdists)"
+        if not proven.corrections:
+            return "repaired by the overlay (repair agrees with git ancestry)"
+        corrected = ", ".join(
+            f"{c.version} {'affected' if c.affected else 'fixed'}" for c in proven.corrections
+        )
+        return f"repaired by the overlay, corrected by git ancestry: {corrected}"
+
+    def repair_problems(self, audit: ProductAudit) -> list[str]:
+        """Where a repair itself is wrong: an overlay repair counts for nothing by existing.
+
+        Git ancestry decides where it audited the repaired range (its corrections are built into
+        the index); elsewhere the repaired range is checked against the releases the sdists decided.
+        """
+        text = self.repaired_ranges.get((audit.advisory, audit.product))
+        if text is None or self.ancestry.get(audit.advisory, audit.product) is not None:
+            return []
+        try:
+            parsed = parse_range(text)
+        except RangeSyntaxError as exc:
+            return [f"range {text!r} does not parse: {exc}"]
+        return [
+            f"calls {release.version} not affected, but its sdist lacks the fix ({release.evidence})"
+            for release in audit.releases
+            if release.state is State.LACKS
+            and match_upstream(str(release.version), parsed).match is Match.NOT_AFFECTED
+        ]
+
+    def counts_as_reviewed(self, audit: ProductAudit) -> bool:
+        return not self.status(audit).startswith("UNREVIEWED")
+
     @property
     def unreviewed(self) -> list[ProductAudit]:
-        return [audit for audit in self.audits if self.status(audit) == "UNREVIEWED"]
+        return [audit for audit in self.audits if not self.counts_as_reviewed(audit)]
 
 
 def run_audit(
@@ -79,7 +123,8 @@ def run_audit(
     fixes, _rules = load_overlay(overlay)
     overlay_document = load_yaml(overlay) or {}
     run = AuditRun(
-        explained={k: str(v).strip() for k, v in (overlay_document.get("audit_explanations") or {}).items()}
+        explained={k: str(v).strip() for k, v in (overlay_document.get("audit_explanations") or {}).items()},
+        ancestry=load_ancestry(),
     )
     for path in sorted((data / "ossa" / "ossa").glob("OSSA-*.yaml")):
         if only and path.stem not in only:
@@ -91,6 +136,8 @@ def run_audit(
         if fix.get("products"):
             ranges = "; ".join(f"{p['product']} {p['version']}" for p in fix["products"])
             run.repaired[raw.id] = f"{ranges} ({' '.join(str(fix['reason']).split())})"
+            for repaired in fix["products"]:
+                run.repaired_ranges[(raw.id, product_key(repaired["product"]))] = str(repaired["version"])
         for product in raw.products:
             key = product_key(product.name)
             if key not in wanted or key not in released:

@@ -29,6 +29,9 @@ from typing import Any
 from packaging.version import Version
 
 from patchcheck.errors import InputError
+from patchcheck.knowledge.ancestry import Ancestry
+from patchcheck.knowledge.ancestry import apply as apply_ancestry
+from patchcheck.knowledge.ancestry import load as load_ancestry
 from patchcheck.knowledge.ranges import RangeSyntaxError, VersionRange, era_key, parse_range
 from patchcheck.knowledge.rules import Rule, RuleError
 from patchcheck.knowledge.series import extend_history, parse_series_status, with_history
@@ -244,8 +247,46 @@ def severity_of(raw: RawAdvisory, cvss: dict[str, CvssRow]) -> dict[str, Any] | 
     return {"band": band_for(best["score"]), **best}
 
 
+def is_historic(raw: RawAdvisory, fixes: dict[str, Any]) -> bool:
+    """An OSSA from before machine-readable ranges, which no overlay entry repaired."""
+    return (
+        raw.kind == "ossa"
+        and raw.disclosed is not None
+        and raw.disclosed < MACHINE_READABLE_SINCE
+        and raw.id not in fixes
+    )
+
+
+def ranges_in_force(
+    sources: Sources, overlay: Path = OVERLAY
+) -> tuple[list[RawAdvisory], dict[tuple[str, str], str]]:
+    """Every OSSA's range per product key as the index would judge with it, after the overlay's
+    repairs and before ancestry: what ``index ancestry`` audits."""
+    raws = [read_ossa(path) for path in sorted(sources.ossa.glob("OSSA-*.yaml"))]
+    fixes, _rules = load_overlay(overlay)
+    ranges: dict[tuple[str, str], str] = {}
+    for raw in raws:
+        if raw.id in fixes:
+            apply_fix(raw, fixes[raw.id])
+        if not raw.structured or is_historic(raw, fixes):
+            continue
+        for product in raw.products:
+            try:
+                parsed = parse_range(product.version)
+            except RangeSyntaxError:
+                continue
+            if not suspicious(parsed):
+                ranges[(raw.id, product_key(product.name))] = str(parsed)
+    return raws, ranges
+
+
 def build_advisories(
-    sources: Sources, out_dir: Path, report: BuildReport, overlay: Path = OVERLAY, tolerant: bool = False
+    sources: Sources,
+    out_dir: Path,
+    report: BuildReport,
+    overlay: Path = OVERLAY,
+    tolerant: bool = False,
+    ancestry: Ancestry | None = None,
 ) -> None:
     """The advisory index. ``tolerant`` (``index update``): an advisory whose range cannot be read, or
     whose overlay repair was made for another version of its text, is indexed with its products
@@ -262,12 +303,15 @@ def build_advisories(
         )
     raws = [read_ossa(path) for path in ossa_files] + [read_ossn(path) for path in note_files]
     cvss = read_cvss(sources.cvss)
+    ancestry = ancestry if ancestry is not None else load_ancestry()
     fixes, rules = load_overlay(overlay)
     known = {raw.id for raw in raws}
     for advisory_id in sorted((set(fixes) | set(rules)) - known):
         report.problems.append(
             f"{overlay.name}: {advisory_id}: no such advisory in the inputs (stale overlay entry)"
         )
+    for advisory_id in sorted({advisory for advisory, _product in ancestry.entries} - known):
+        report.problems.append(f"ancestry.yaml: {advisory_id}: no such advisory in the inputs (stale entry)")
 
     entries = []
     wanted_products: set[str] = set()
@@ -292,12 +336,7 @@ def build_advisories(
             fix = None if tolerant else fix
         applied = apply_fix(raw, fix) if fix else []
         report.counts["fixed up"] += bool(applied)
-        historic = (
-            raw.kind == "ossa"
-            and raw.disclosed is not None
-            and raw.disclosed < MACHINE_READABLE_SINCE
-            and raw.id not in fixes
-        )
+        historic = is_historic(raw, fixes)
         machine_readable = raw.structured and not historic
         products = []
         for product in raw.products if machine_readable and not unparsable else []:
@@ -314,7 +353,12 @@ def build_advisories(
                 continue
             key = product_key(product.name)
             wanted_products.add(key)
-            products.append((key, product, parsed))
+            proven = ancestry.get(raw.id, key)
+            applied_ancestry: list[dict[str, Any]] = []
+            if proven is not None:
+                parsed, applied_ancestry = apply_ancestry(parsed, proven, trouble, f"{raw.id} {key}")
+                report.counts["corrected by git ancestry"] += bool(applied_ancestry)
+            products.append((key, product, parsed, applied_ancestry))
         entries.append((raw, applied, historic, machine_readable, products, unparsable))
         report.counts[raw.kind] += 1
         report.counts["historic"] += historic
@@ -367,8 +411,9 @@ def build_advisories(
                         "qualifier": product.qualifier,
                         "range": str(parsed),
                         "series": series_fixes(parsed, released.get(key, [])),
+                        **({"ancestry": proven} if proven else {}),
                     }
-                    for key, product, parsed in products
+                    for key, product, parsed, proven in products
                 ]
                 + [
                     {
@@ -415,6 +460,10 @@ def build_advisories(
                 "overlay": {
                     "source": "src/patchcheck/knowledge/overlay.yaml",
                     "input_sha256": sha256(overlay),
+                },
+                "ancestry": {
+                    "source": "src/patchcheck/knowledge/ancestry.yaml (patchcheck index ancestry)",
+                    "repositories": ancestry.repositories,
                 },
             },
             "advisories": advisories,
@@ -479,10 +528,16 @@ def next_major(versions: list[tuple[Version, str]], present: set[str], order: li
 
 
 def build_index(
-    sources: Sources, out_dir: Path = DATA_DIR, overlay: Path = OVERLAY, tolerant: bool = False
+    sources: Sources,
+    out_dir: Path = DATA_DIR,
+    overlay: Path = OVERLAY,
+    tolerant: bool = False,
+    ancestry: Ancestry | None = None,
 ) -> BuildReport:
-    """Build every shipped knowledge file; the report has counts and the problems found."""
+    """Build every shipped knowledge file; the report has counts and the problems found.
+
+    ``ancestry``: the git audit's corrections; by default the committed ``ancestry.yaml``."""
     report = BuildReport()
     build_series(sources, out_dir, report)
-    build_advisories(sources, out_dir, report, overlay, tolerant)
+    build_advisories(sources, out_dir, report, overlay, tolerant, ancestry)
     return report

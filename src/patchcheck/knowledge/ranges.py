@@ -32,7 +32,7 @@ from functools import cached_property
 from packaging.version import InvalidVersion, Version
 
 OPERATORS = ("<=", ">=", "==", "<", ">", "=")
-TOKEN = re.compile(r"\s*(<=|>=|==|<|>|=)?\s*([^\s<>=,]+)?")
+TOKEN = re.compile(r"\s*(<=|>=|==|!=|<|>|=)?\s*([^\s<>=,]+)?")
 
 
 class RangeSyntaxError(ValueError):
@@ -68,6 +68,8 @@ class Comparator:
             return left > right
         if self.operator == ">=":
             return left >= right
+        if self.operator == "!=":  # never upstream's: how a release proven fixed by git is taken out
+            return left != right
         return left == right
 
     def __str__(self) -> str:

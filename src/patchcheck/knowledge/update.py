@@ -8,6 +8,12 @@ one rename: a judge reading the knowledge sees the old index or the new one, nev
 one. A fetch or build that fails keeps the previous index and says how old it is. With
 nothing new upstream, nothing is rebuilt.
 
+Before the switch, every new or changed advisory is audited against its products' git
+history (``update_audit.py``); the corrections the audits found are kept in
+``<cache>/ancestry.yaml`` (starting from the one shipped with patchcheck) and built into the
+new index. The update says what changed: new advisories and those that now judge
+differently (``changes.py``).
+
 Where the judge finds the knowledge: ``PATCHCHECK_KNOWLEDGE_DIR`` (an index folder), else the
 cache's ``current`` (``PATCHCHECK_KNOWLEDGE_CACHE``, default ``$XDG_CACHE_HOME/patchcheck/knowledge``),
 else the index shipped inside the package. ``PATCHCHECK_KNOWLEDGE_DIR=shipped`` forces the latter.
@@ -21,14 +27,20 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from patchcheck import __version__
-from patchcheck.knowledge.build import OVERLAY, Sources, build_index, sha256
+from patchcheck.files import atomic_write
+from patchcheck.knowledge.ancestry import Ancestry
+from patchcheck.knowledge.ancestry import load as load_ancestry
+from patchcheck.knowledge.build import OVERLAY, BuildReport, Sources, build_index, sha256
+from patchcheck.knowledge.changes import IndexChange, index_changes
 from patchcheck.knowledge.series import shipped_series
+from patchcheck.knowledge.update_audit import DEFAULT_AUDIT_BUDGET_S, audit_update
 
 #: name -> (default URL, the folders of it the build reads)
 UPSTREAM = {
@@ -38,6 +50,7 @@ UPSTREAM = {
 }
 GIT_TIMEOUT_S = 600
 PROVENANCE = "knowledge.json"
+ANCESTRY_FILE = "ancestry.yaml"
 
 
 class UpdateFailed(RuntimeError):
@@ -50,6 +63,7 @@ class Update:
     index: Path
     provenance: dict[str, Any]
     messages: list[str] = field(default_factory=list)
+    changes: list[IndexChange] = field(default_factory=list)
 
 
 def default_cache() -> Path:
@@ -115,9 +129,17 @@ def fetch(name: str, url: str, sources: Path) -> tuple[str, str, bool]:
 
 
 def update(
-    cache: Path, urls: dict[str, str], cvss: Path, now: dt.datetime, overlay: Path = OVERLAY
+    cache: Path,
+    urls: dict[str, str],
+    cvss: Path,
+    now: dt.datetime,
+    overlay: Path = OVERLAY,
+    git_urls: dict[str, str] | None = None,
+    audit_budget_s: float = DEFAULT_AUDIT_BUDGET_S,
+    progress: Callable[[str], None] = lambda line: None,
 ) -> Update:
-    """Fetch, and rebuild when anything moved; raises ``UpdateFailed`` and keeps the old index."""
+    """Fetch, audit what is new and rebuild when anything moved; raises ``UpdateFailed`` and keeps
+    the old index. ``git_urls``: product -> repository, where it is not beside openstack/ossa."""
     sources = cache / "sources"
     sources.mkdir(parents=True, exist_ok=True)
     fetched: dict[str, dict[str, str]] = {}
@@ -133,30 +155,43 @@ def update(
     current = cache / "current"
     overlay_sha = sha256(overlay)
     previous = provenance_of(current) if (current / PROVENANCE).is_file() else None
-    if previous and not moved and previous.get("overlay_sha256") == overlay_sha:
+    retry = list((previous or {}).get("unaudited") or [])
+    if previous and not moved and not retry and previous.get("overlay_sha256") == overlay_sha:
         previous["fetched_at"] = now.isoformat(timespec="seconds")
         (current / PROVENANCE).write_text(json.dumps(previous, indent=1) + "\n", encoding="utf-8")
         return Update(False, current.resolve(), previous, ["nothing new upstream; the index stays"])
     notes_as_of = dt.datetime.fromisoformat(fetched["security-doc"]["commit_date"]).date()
-    target = Path(tempfile.mkdtemp(prefix="index-", dir=cache))
-    report = build_index(
-        Sources(
-            releases=sources / "releases",
-            ossa=sources / "ossa" / "ossa",
-            notes=sources / "security-doc" / "security-notes",
-            cvss=cvss,
-            notes_as_of=notes_as_of,
-            built_at=now.isoformat(timespec="seconds"),
-            previous_series=shipped_series(),
-            status_since=dt.datetime.fromisoformat(fetched["releases"]["commit_date"]).date(),
-        ),
-        target,
-        overlay,
-        tolerant=True,
+    inputs = Sources(
+        releases=sources / "releases",
+        ossa=sources / "ossa" / "ossa",
+        notes=sources / "security-doc" / "security-notes",
+        cvss=cvss,
+        notes_as_of=notes_as_of,
+        built_at=now.isoformat(timespec="seconds"),
+        previous_series=shipped_series(),
+        status_since=dt.datetime.fromisoformat(fetched["releases"]["commit_date"]).date(),
     )
-    if report.problems:
+    ancestry_path = cache / ANCESTRY_FILE
+    ancestry = load_ancestry(ancestry_path) if ancestry_path.is_file() else load_ancestry()
+    before = index_document(current if (current / "advisories.json").is_file() else None)
+    target, report = build(inputs, cache, overlay, ancestry)
+    changes = index_changes(before, index_document(target))
+    audited = audit_update(
+        inputs,
+        overlay,
+        changes,
+        ancestry,
+        urls.get("ossa") or UPSTREAM["ossa"][0],
+        git_urls or {},
+        cache / "git",
+        audit_budget_s,
+        progress,
+        retry,
+    )
+    if audited.run is not None:  # built again with what the audit proved
         shutil.rmtree(target, ignore_errors=True)
-        raise UpdateFailed(f"the build found {len(report.problems)} problem(s): {report.problems[0]}")
+        target, report = build(inputs, cache, overlay, audited.ancestry)
+        changes = index_changes(before, index_document(target))
     provenance = {
         "kind": "updated",
         "sources": fetched,
@@ -166,15 +201,43 @@ def update(
         "patchcheck": __version__,
         "counts": dict(report.counts),
         "unparsable": report.warnings,
+        "ancestry": audited.ancestry.repositories,
+        "unaudited": audited.unaudited,
     }
     (target / PROVENANCE).write_text(json.dumps(provenance, indent=1) + "\n", encoding="utf-8")
+    atomic_write(ancestry_path, audited.ancestry.to_yaml())
     switch(current, target)
     prune(cache, keep=target)
     built_from = ", ".join(f"{name} {value['commit'][:10]}" for name, value in fetched.items())
     warnings = [
-        f"indexed as unparsable (judged unknown until repaired): {warning}" for warning in report.warnings
+        f"indexed as unparsable (judged unknown until repaired): {warning}"
+        for warning in provenance["unparsable"]
     ]
-    return Update(True, target, provenance, [*warnings, f"index rebuilt from {built_from}"])
+    return Update(
+        True,
+        target,
+        provenance,
+        [*warnings, *audited.messages, f"index rebuilt from {built_from}"],
+        changes,
+    )
+
+
+def build(inputs: Sources, cache: Path, overlay: Path, ancestry: Ancestry) -> tuple[Path, BuildReport]:
+    """A new index folder in the cache, or ``UpdateFailed`` (and no folder) when the build found problems."""
+    target = Path(tempfile.mkdtemp(prefix="index-", dir=cache))
+    report = build_index(inputs, target, overlay, tolerant=True, ancestry=ancestry)
+    if report.problems:
+        shutil.rmtree(target, ignore_errors=True)
+        raise UpdateFailed(f"the build found {len(report.problems)} problem(s): {report.problems[0]}")
+    return target, report
+
+
+def index_document(folder: Path | None) -> dict[str, Any]:
+    """The advisory index of ``folder``, or the one shipped in the package."""
+    if folder is not None:
+        return dict(json.loads((folder / "advisories.json").read_text(encoding="utf-8")))
+    data = resources.files("patchcheck").joinpath("data")
+    return dict(json.loads(data.joinpath("advisories.json").read_text(encoding="utf-8")))
 
 
 def switch(current: Path, target: Path) -> None:
