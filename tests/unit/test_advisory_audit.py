@@ -350,3 +350,27 @@ def test_an_overlay_repair_is_reviewed_only_when_the_sdists_or_git_agree() -> No
         wrong_but_corrected.status(audit)
         == "repaired by the overlay, corrected by git ancestry: 2.0.0 affected"
     )
+
+
+def test_a_disagreement_git_ancestry_settles_is_reviewed_and_one_it_does_not_is_not() -> None:
+    audit = ProductAudit("OSSA-2099-002", "demo", "<2.0.0", Identifiers("OSSA-2099-002", (), ()))
+    audit.releases = [
+        ReleaseState(Version("2.0.0"), "b", State.LACKS, "ChangeLog lacks 'Fix demo'", disagreement="x"),
+    ]
+    settled = Ancestry(
+        entries={
+            ("OSSA-2099-002", "demo"): ProductAncestry(
+                "<2.0.0", ("abc123",), (Correction(Version("2.0.0"), True, "abc123 not in 2.0.0"),)
+            )
+        }
+    )
+    assert AuditRun(ancestry=settled).status(audit) == "corrected by git ancestry: 2.0.0 affected"
+    towards_fixed = Ancestry(
+        entries={
+            ("OSSA-2099-002", "demo"): ProductAncestry(
+                "<2.0.0", ("abc123",), (Correction(Version("2.0.0"), False, "abc123 in 2.0.0"),)
+            )
+        }
+    )
+    assert AuditRun(ancestry=towards_fixed).status(audit) == "UNREVIEWED"
+    assert AuditRun().status(audit) == "UNREVIEWED"

@@ -67,7 +67,28 @@ class AuditRun:
             return f"UNREVIEWED: the overlay repair {wrong[0]}" if wrong else self.repair_status(audit)
         if audit.advisory in self.explained:
             return "explained"
-        return "UNREVIEWED"
+        corrected = self.git_corrections(audit)
+        return f"corrected by git ancestry: {corrected}" if corrected else "UNREVIEWED"
+
+    def git_corrections(self, audit: ProductAudit) -> str | None:
+        """The git corrections that settle every disagreement, or None where one is left.
+
+        A release the sdists find lacking while the range calls it not affected is settled only by a
+        correction to affected for that very release (and the reverse for a false FAIL); a claim
+        about a first fixed release always comes with such a release disagreement.
+        """
+        proven = self.ancestry.get(audit.advisory, audit.product)
+        disagreeing = [release for release in audit.releases if release.disagreement]
+        if proven is None or not disagreeing:
+            return None
+        by_version = {c.version: c.affected for c in proven.corrections}
+        for release in disagreeing:
+            if by_version.get(release.version) is not (release.state is State.LACKS):
+                return None
+        return ", ".join(
+            f"{release.version} {'affected' if release.state is State.LACKS else 'fixed'}"
+            for release in disagreeing
+        )
 
     def repair_status(self, audit: ProductAudit) -> str:
         """How a repair stands: git's corrections on top of it, or the sdists' agreement."""
