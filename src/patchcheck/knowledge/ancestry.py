@@ -60,6 +60,13 @@ DEFAULT_GIT_URL = "https://opendev.org/openstack/{repository}"
 REPOSITORY_NAMES = {"oslo-messaging": "oslo.messaging", "oslo-config": "oslo.config"}
 
 
+class _LintCleanDumper(yaml.SafeDumper):
+    """Indents list items under their key, so the committed file passes ``yamllint --strict``."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
 @dataclass(frozen=True)
 class ProductAncestry:
     audited_range: str
@@ -94,7 +101,8 @@ class Ancestry:
             "# says otherwise. Regenerate it; do not edit by hand. Method: knowledge/git_history.py.\n"
         )
         body = {"repositories": dict(sorted(self.repositories.items())), "advisories": advisories}
-        return header + yaml.safe_dump(body, sort_keys=False, width=110, allow_unicode=True)
+        text = yaml.dump(body, Dumper=_LintCleanDumper, sort_keys=False, width=110, allow_unicode=True)
+        return header + "---\n" + text
 
 
 def load(path: Path = ANCESTRY) -> Ancestry:
