@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -322,13 +323,16 @@ def cmd_advisories(args: argparse.Namespace) -> int:
 
     index = shipped_index()
     if args.action == "products":
-        from patchcheck.knowledge.sources import CORE_SERVICES
-
         print(
             "\n".join(
-                sorted(set(index.by_product) | set(index.releases) | CORE_SERVICES | set(index.projects))
+                sorted(set(index.by_product) | set(index.releases) | index.services | set(index.projects))
             )
         )
+        return ExitCode.PASS
+    if args.action == "distributions":
+        from patchcheck.knowledge.sources import distribution_aliases
+
+        print(json.dumps(distribution_aliases(), sort_keys=True))
         return ExitCode.PASS
     if args.action == "options":
         from patchcheck.knowledge.rules import options_read
@@ -463,7 +467,8 @@ def cmd_index_build(args: argparse.Namespace) -> int:
             f"index build: {counts['ossa']} OSSA ({counts['historic']} historic), {counts['ossn']} OSSN "
             f"({counts['prose notes']} prose); {counts['machine-readable']} machine-readable, "
             f"{counts['fixed up']} fixed up by the overlay, {counts['rules']} configuration rules; "
-            f"{counts['scored']} scored, {counts['unscored']} unscored; {counts['series']} series"
+            f"{counts['scored']} scored, {counts['unscored']} unscored; {counts['series']} series, "
+            f"{counts['services']} services, {counts['distribution names']} distribution names mapped"
         )
         if report.problems:
             print(f"index build: {len(report.problems)} problem(s); {target} left unchanged", file=sys.stderr)
@@ -714,6 +719,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--product")
     listing.add_argument("--all", action="store_true")
     actions.add_parser("products", help="every product the index knows (what the host collector reports)")
+    actions.add_parser(
+        "distributions",
+        help="Python distribution name -> product where they differ, as JSON (openstack-heat -> heat)",
+    )
     actions.add_parser(
         "options", help="file:section:option the shipped rules read (the only values a host sends as written)"
     )

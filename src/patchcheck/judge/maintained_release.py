@@ -35,7 +35,6 @@ from patchcheck.knowledge.api_series import (
     parse_microversion,
 )
 from patchcheck.knowledge.series import MAINTAINED, UNSUPPORTED, SeriesTable
-from patchcheck.knowledge.sources import CORE_SERVICES
 
 TESTCASE = "scs-0124-maintained-release"
 
@@ -182,7 +181,7 @@ def judge_host_release(
     findings = []
     seen: set[tuple[str, str, str]] = set()
     for component in facts.components:
-        if component.product not in CORE_SERVICES:
+        if component.product not in index.services:
             continue
         key = (component.product, component.upstream, component.source)
         if key in seen:

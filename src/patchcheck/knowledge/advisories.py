@@ -22,7 +22,7 @@ from packaging.version import InvalidVersion, Version
 from patchcheck.knowledge.ranges import VersionRange, parse_range
 from patchcheck.knowledge.rules import Rule, files_of
 from patchcheck.knowledge.severity import DEFAULT_UNSCORED_BAND, Severity, deadline
-from patchcheck.knowledge.sources import product_key
+from patchcheck.knowledge.sources import SERVICES_OF_OLDER_INDEXES, product_key
 from patchcheck.knowledge.versions import Match, RangeMatch, match_upstream
 
 
@@ -130,8 +130,11 @@ class AdvisoryIndex:
         attribution: dict[str, Any],
         next_major: dict[str, tuple[str, str]] | None = None,
         projects: list[str] | None = None,
+        services: frozenset[str] | None = None,
     ) -> None:
         self.projects = projects or []
+        self.services = SERVICES_OF_OLDER_INDEXES if services is None else services
+        """Deliverables of ``type: service``: each has a maintained-release check on every host."""
         self.advisories = advisories
         self.by_id = {advisory.id: advisory for advisory in advisories}
         self.releases = releases
@@ -262,4 +265,5 @@ def load_index(folder: Path | None) -> AdvisoryIndex:
         document["attribution"],
         {key: (pair[0], pair[1]) for key, pair in releases.get("next_major", {}).items()},
         releases.get("projects", []),
+        frozenset(releases["services"]) if "services" in releases else None,
     )

@@ -37,13 +37,14 @@ from patchcheck.knowledge.rules import Rule, RuleError
 from patchcheck.knowledge.series import extend_history, parse_series_status, with_history
 from patchcheck.knowledge.severity import band_for
 from patchcheck.knowledge.sources import (
-    CORE_SERVICES,
     CvssRow,
     RawAdvisory,
     RawProduct,
+    canonical_name,
     load_yaml,
     product_key,
     read_cvss,
+    read_deliverable_facts,
     read_deliverable_versions,
     read_ossa,
     read_ossn,
@@ -313,6 +314,15 @@ def build_advisories(
     for advisory_id in sorted({advisory for advisory, _product in ancestry.entries} - known):
         report.problems.append(f"ancestry.yaml: {advisory_id}: no such advisory in the inputs (stale entry)")
 
+    deliverables = read_deliverable_facts(sources.releases)
+    report.counts["services"] = len(deliverables.services)
+    report.counts["distribution names"] = len(deliverables.distributions)
+
+    def key_of(name: str) -> str:
+        """The product key of an advisory's product name, by this build's own release data."""
+        key = canonical_name(name)
+        return deliverables.distributions.get(key, key)
+
     entries = []
     wanted_products: set[str] = set()
     origin = {path.name: path for path in [*ossa_files, *note_files]}
@@ -351,7 +361,7 @@ def build_advisories(
                 trouble(f"{raw.source_file}: {product.name}: {problem}; repair it in the overlay")
                 unparsable.append((product.name, problem))
                 continue
-            key = product_key(product.name)
+            key = key_of(product.name)
             wanted_products.add(key)
             proven = ancestry.get(raw.id, key)
             applied_ancestry: list[dict[str, Any]] = []
@@ -366,7 +376,7 @@ def build_advisories(
         report.counts["prose notes"] += raw.kind == "ossn" and not machine_readable
 
     present: dict[str, set[str]] = {}
-    released = read_deliverable_versions(sources.releases, wanted_products | CORE_SERVICES, present)
+    released = read_deliverable_versions(sources.releases, wanted_products | deliverables.services, present)
     series_order = [
         series.name
         for series in parse_series_status(sources.releases / "data" / "series_status.yaml").ordered
@@ -417,7 +427,7 @@ def build_advisories(
                 ]
                 + [
                     {
-                        "product": product_key(name),
+                        "product": key_of(name),
                         "name": name,
                         "qualifier": None,
                         "range": None,
@@ -487,6 +497,9 @@ def build_advisories(
                 if (inferred := next_major(versions, present.get(key, set()), series_order))
             },
             "projects": every_project(sources.releases),
+            "services": sorted(deliverables.services),
+            "distributions": deliverables.distributions,
+            "ambiguous_distributions": {name: list(by) for name, by in deliverables.ambiguous.items()},
         },
     )
 
@@ -499,7 +512,7 @@ def every_project(releases: Path) -> list[str]:
     """
     root = releases / "deliverables"
     return sorted(
-        {product_key(path.stem) for path in root.glob("*/*.yaml") if not path.parent.name.startswith("_")}
+        {canonical_name(path.stem) for path in root.glob("*/*.yaml") if not path.parent.name.startswith("_")}
     )
 
 
