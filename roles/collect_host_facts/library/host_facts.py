@@ -29,6 +29,12 @@ options:
     type: list
     elements: str
     required: true
+  distributions:
+    description:
+      - Python distribution names that stand for another product key (C(openstack-heat: heat)); the
+        operator playbook passes C(patchcheck advisories distributions), built from openstack/releases.
+    type: dict
+    default: {}
   services:
     description: Services whose configuration folders (/etc/<service>, /etc/kolla/<service>*) are read.
     type: list
@@ -152,8 +158,30 @@ SCHEME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW
 
 
 def product_key(name: str) -> str:
-    key = re.sub(r"[-_.]+", "-", name).lower()
-    return {"openstack-placement": "placement"}.get(key, key)
+    """PEP 503 name: ``oslo_messaging``, ``oslo.messaging`` and ``Oslo-Messaging`` meet."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+class Wanted(frozenset):
+    """The product keys to report, and the Python distribution names that stand for them.
+
+    A deliverable's distribution may have another name (heat is ``openstack-heat`` on PyPI and
+    in a dist-info's ``Name``); the controller passes that map from the release data in force
+    (``patchcheck advisories distributions``), so nothing here knows a name by hand.
+    """
+
+    aliases: dict[str, str]
+
+    def __new__(cls, products: Any, aliases: dict[str, str] | None = None) -> Wanted:
+        wanted = super().__new__(cls, (product_key(str(name)) for name in products))
+        wanted.aliases = {product_key(str(k)): product_key(str(v)) for k, v in (aliases or {}).items()}
+        return wanted
+
+
+def product_of(name: str, wanted: Any) -> str:
+    """The product a distribution name stands for: its PEP 503 name, or the deliverable it is an alias of."""
+    key = product_key(name)
+    return getattr(wanted, "aliases", {}).get(key, key)
 
 
 def distribution_key(source: str) -> str:
@@ -399,26 +427,58 @@ def venv_roots(pattern: str, gaps: list[dict[str, str]]) -> list[str]:
 def python_environments(
     venvs: list[str], wanted: set[str], gaps: list[dict[str, str]], prefix: str = "", system: bool = True
 ) -> list[dict[str, Any]]:
-    """Every venv and system site folder; ``prefix`` is a container's merged layer (its root)."""
+    """Every venv and system site folder, each real folder once; ``prefix`` is a container's merged layer.
+
+    A site folder reached through a link (Kolla's ``lib/python3 -> python3.11``, Debian's
+    ``/usr/lib/python3.11/site-packages``) is the folder the link resolves to: scanned once, or
+    every install in it would be counted twice. The link is resolved only inside the scanned tree
+    (the host's root or the container's layer); one that leaves it is not followed, and says so.
+    """
     environments = []
     roots = [path for pattern in VENV_ROOT_PATTERNS for path in venv_roots(prefix + pattern, gaps)]
     roots += [prefix + path for path in venvs]
-    seen = set()
+    tree = prefix or "/"
+    seen: set[str] = set()
     for root in roots:
         for site in site_dirs(root, gaps, "venvs"):
-            if site not in seen:
-                seen.add(site)
+            real = real_site(site, tree, seen, gaps, "venvs", root[len(prefix) :])
+            if real is not None:
                 environments.append(
-                    scan_site(site, wanted, environment_kind(root), root[len(prefix) :], gaps, prefix or "/")
+                    scan_site(real, wanted, environment_kind(root), root[len(prefix) :], gaps, tree)
                 )
     for pattern in SYSTEM_SITE_PATTERNS if system else ():
         for site in sorted(glob.glob(prefix + pattern)):
-            if site not in seen and os.path.isdir(site):
-                seen.add(site)
-                environment = scan_site(site, wanted, "system", site[len(prefix) :], gaps, prefix or "/")
+            if not os.path.isdir(site):
+                continue
+            real = real_site(site, tree, seen, gaps, "packages", site[len(prefix) :])
+            if real is not None:
+                environment = scan_site(real, wanted, "system", site[len(prefix) :], gaps, tree)
                 environment["managed_by"] = package_manager_of(site[len(prefix) :])
                 environments.append(environment)
     return [environment for environment in environments if environment["distributions"]]
+
+
+def real_site(
+    site: str, tree: str, seen: set[str], gaps: list[dict[str, str]], source: str, item: str
+) -> str | None:
+    """The real path of a site folder the first time it is met inside ``tree``, else None.
+
+    None also for a folder whose links lead out of ``tree`` (not followed, recorded as a gap:
+    what is installed there was not seen) or that cannot be resolved (a loop, an I/O error).
+    """
+    try:
+        real = os.path.realpath(site, strict=True)
+    except OSError as exc:
+        incomplete(gaps, source, item, f"{site}: {failure_text(exc)}")
+        return None
+    base = os.path.realpath(tree)
+    if real != base and not real.startswith(base.rstrip(os.sep) + os.sep):
+        incomplete(gaps, source, item, f"{site}: a link out of {tree}, not followed")
+        return None
+    if real in seen:
+        return None
+    seen.add(real)
+    return real
 
 
 def package_manager_of(site: str) -> str | None:
@@ -467,9 +527,13 @@ def scan_site(
     for entry in entries:
         if not entry.endswith(DISTRIBUTION_SUFFIXES):
             continue
-        named = folder_product(entry)
+        named = folder_product(entry, wanted)
         ours = named in wanted
-        if not ours and not any(product_key(entry).startswith(product) for product in wanted):
+        if (
+            not ours
+            and not any(product_key(entry).startswith(product) for product in wanted)
+            and not any(product_key(entry).startswith(alias) for alias in getattr(wanted, "aliases", {}))
+        ):
             continue  # the folder's name already says it is none of ours
         folder = os.path.join(site, entry)
         try:
@@ -494,15 +558,16 @@ def scan_site(
 DISTRIBUTION_SUFFIXES = (".dist-info", ".egg-info")
 
 
-def folder_product(entry: str) -> str:
-    """The product a distribution folder is named for: ``oslo_messaging-14.0.0.dist-info`` -> oslo-messaging.
+def folder_product(entry: str, wanted: Any = ()) -> str:
+    """The product a distribution folder is named for: ``oslo_messaging-14.0.0.dist-info`` -> oslo-messaging,
+    ``openstack_heat-22.0.1.dist-info`` -> heat when ``wanted`` maps that name.
 
     The name ends where the version starts (the first ``-`` before a digit); a development
     install has no version (``nova.egg-info``).
     """
     stem = entry.rsplit(".", 1)[0]
     version = VERSION_START.search(stem)  # a literal and one class: no backtracking
-    return product_key(stem[: version.start()] if version else stem)
+    return product_of(stem[: version.start()] if version else stem, wanted)
 
 
 VERSION_START = re.compile(r"-\d")
@@ -515,12 +580,12 @@ def read_distribution(folder: str, wanted: set[str], ours: bool, tree: str) -> d
     a version for that product is a gap, never "not installed".
     """
     name, version = distribution_metadata(folder, tree)
-    if name and product_key(name) in wanted:
+    if name and product_of(name, wanted) in wanted:
         if not version:
             raise Skipped(f"{folder}: its metadata names {name} without a Version")
         return {
             "name": name,
-            "product": product_key(name),
+            "product": product_of(name, wanted),
             "version": version,
             "git_sha": pbr_sha(folder, tree),
         }
@@ -1084,7 +1149,7 @@ def guarded(
 
 
 def gather(params: dict[str, Any]) -> dict[str, Any]:
-    wanted = {product_key(name) for name in params["products"]}
+    wanted = Wanted(params["products"], params.get("distributions"))
     keep = [*HARMLESS_OPTIONS, *(params.get("keep_options") or [])]
     errors: list[str] = []
     gaps: list[dict[str, str]] = []
@@ -1155,6 +1220,7 @@ def main() -> None:
                     "swift",
                 ],
             },
+            "distributions": {"type": "dict", "default": {}},
             "venvs": {"type": "list", "elements": "str", "default": []},
             "keep_options": {"type": "list", "elements": "str", "default": []},
             "config_roots": {"type": "list", "elements": "str", "default": ["/etc", "/etc/kolla"]},
