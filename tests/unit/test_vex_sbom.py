@@ -148,3 +148,20 @@ def test_cyclonedx_documents_are_those_the_library_builds_from_the_same_verdicts
     for name, library in (("vex.cdx.json", library_vex), ("sbom.cdx.json", library_sbom)):
         written = json.loads((outputs / name).read_text())
         assert normalised(written) == normalised(json.loads(library(verdicts, "mycloud")))
+
+
+def test_python_installs_are_named_as_pypi_names_them() -> None:
+    """heat from PyPI is openstack-heat (``pkg:pypi/heat`` is another project); a Debian package keeps its."""
+    from patchcheck.report.sbom import purl_for
+
+    venv = "/openstack/venvs/heat-29.2.4"
+    assert purl_for("heat", "22.0.1", "openstack-ansible", venv) == (
+        f"pkg:pypi/openstack-heat@22.0.1?install_path={venv}"
+    )
+    assert purl_for("placement", "13.0.0", "container:placement_api", "/var/lib/kolla/venv").startswith(
+        "pkg:pypi/openstack-placement@13.0.0?"
+    )
+    assert purl_for("designate", "18.1.0", "venv", "/opt/designate").startswith("pkg:pypi/designate@18.1.0?")
+    assert purl_for("heat", "1:24.0.0-1", "dpkg", "python3-heat", [["python3-heat", "all"]]) == (
+        "pkg:deb/debian/python3-heat@1:24.0.0-1?arch=all"
+    )

@@ -51,10 +51,8 @@ from patchcheck.knowledge.sdists import (
     SdistFile,
     SdistSource,
 )
+from patchcheck.knowledge.sources import pypi_name
 from patchcheck.knowledge.versions import Match, match_upstream
-
-#: product key -> its name on PyPI, where they differ.
-PYPI_NAMES = {"placement": "openstack-placement"}
 
 
 class State(StrEnum):
@@ -133,7 +131,7 @@ def audit_product(
     """Audit one (advisory, product) against every released line with sdists."""
     result = ProductAudit(advisory, product, range_text, identifiers)
     try:
-        files = source.files(PYPI_NAMES.get(product, product))
+        files = source.files(pypi_name(product))
     except SdistError as exc:
         result.problems.append(f"no sdist index: {exc}")
         return result
@@ -146,7 +144,7 @@ def audit_product(
     if not lines:
         result.problems.append(
             f"none of the {len(known)} releases openstack/releases lists has an sdist on PyPI "
-            f"(as {PYPI_NAMES.get(product, product)})"
+            f"(as {pypi_name(product)})"
             if known
             else "openstack/releases lists no release of this product"
         )

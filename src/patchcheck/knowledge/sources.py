@@ -101,6 +101,20 @@ def distribution_aliases() -> dict[str, str]:
     return dict(document.get("distributions") or {})
 
 
+@cache
+def pypi_names() -> dict[str, str]:
+    """Deliverable -> the name its Python distribution is published under, where they differ."""
+    names: dict[str, str] = {}
+    for name, deliverable in sorted(distribution_aliases().items()):
+        names.setdefault(deliverable, name)
+    return names
+
+
+def pypi_name(product: str) -> str:
+    """The name a product's Python distribution has on PyPI and in its metadata (heat: ``openstack-heat``)."""
+    return pypi_names().get(product, product)
+
+
 @dataclass
 class RawProduct:
     """A product line as upstream wrote it."""

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from packageurl import PackageURL
 
 from patchcheck.judge.verdicts import Verdicts
+from patchcheck.knowledge.sources import pypi_name
 from patchcheck.knowledge.update import describe
 from patchcheck.report import cyclonedx_json
 
@@ -37,7 +38,8 @@ def purl_for(
 ) -> str:
     """A package URL per install: the exact binary package and architecture for distribution
     packages, the install path (``install_path``) for Python distributions, so two installs of one
-    product on a host never share an identity."""
+    product on a host never share an identity. A Python distribution is named as PyPI names it, by
+    the release data in force (heat is ``pkg:pypi/openstack-heat``; ``pkg:pypi/heat`` is another's)."""
     if source in ("dpkg", "rpm"):
         name, arch = code_package(where, packages)
         qualifiers = {"arch": arch} if arch else {}
@@ -45,7 +47,7 @@ def purl_for(
             return PackageURL("deb", "debian", name or product, version, qualifiers).to_string()
         return PackageURL("rpm", None, name or product, version, qualifiers).to_string()
     qualifiers = {"install_path": where} if where else {}
-    return PackageURL("pypi", None, product, version, qualifiers).to_string()
+    return PackageURL("pypi", None, pypi_name(product), version, qualifiers).to_string()
 
 
 def install_ref(host: str, product: str, version: str, source: str, where: str) -> str:
