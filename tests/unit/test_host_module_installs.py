@@ -166,6 +166,33 @@ def test_a_kolla_venv_is_one_install_per_real_path(
     ]
 
 
+def test_facts_of_an_older_collector_count_each_install_once(
+    module: ModuleType, controller: tuple[list[str], dict[str, str]], tmp_path: Path
+) -> None:
+    """Collectors before the fix listed Kolla's venv twice (python3 and python3.11): one component each."""
+    products, distributions = controller
+    merged = tmp_path / "neutron_server-merged"
+    install(merged / "var/lib/kolla/venv/lib/python3.11/site-packages", "neutron-25.0.0")
+    inspect = {"Name": "neutron_server", "Config": {}, "GraphDriver": {"Data": {"MergedDir": str(merged)}}}
+    facts = module.container_facts("podman", inspect, module.Wanted(products, distributions), [])
+    assert len(facts["python"]) == 1
+    facts["python"] = facts["python"] * 2  # what the older collector wrote for the linked folder
+    document = {
+        "host": "kolla1",
+        "collected_at": "2026-12-05T00:00:00+00:00",
+        "reachable": True,
+        "packages": [],
+        "python": [],
+        "containers": [facts],
+        "config": {},
+        "errors": [],
+    }
+    components = HostFacts.from_document("kolla1.json", document).components
+    assert [(c.product, c.version, c.source) for c in components] == [
+        ("neutron", "25.0.0", "container:neutron_server")
+    ]
+
+
 def test_a_site_link_out_of_the_scanned_tree_is_not_followed(
     module: ModuleType, controller: tuple[list[str], dict[str, str]], tmp_path: Path
 ) -> None:

@@ -223,9 +223,11 @@ class HostFacts:
             (env, f"container:{c['name']}") for c in document["containers"] for env in c["python"]
         ]
         unread: list[tuple[str, str, str]] = []
+        installed: set[tuple[str, str, str, str]] = set()
         for environment, source in environments:
             for dist in environment["distributions"]:
-                if environment.get("managed_by") and dist["product"] in packaged:
+                product = dist["product"]
+                if environment.get("managed_by") and product in packaged:
                     continue  # the distribution package above already stands for it, with its changelog
                 if not dist.get("version"):  # collectors before issue 26 sent these: a gap, not nothing
                     unread.append(
@@ -239,9 +241,13 @@ class HostFacts:
                 service = environment.get("service") or (
                     source.split(":", 1)[1].split("_")[0] if source.startswith("container:") else None
                 )
+                install = (product, dist["version"], source, environment["path"])
+                if install in installed:
+                    continue  # one site folder seen twice through a link (collectors before issue 27)
+                installed.add(install)
                 components.append(
                     Component(
-                        product=dist["product"],
+                        product=product,
                         version=dist["version"],
                         upstream=dist["version"],
                         source=source,
