@@ -219,6 +219,6 @@ def test_the_monitor_url_refusal_never_echoes_a_password_with_a_space() -> None:
 )
 def test_four_mib_of_hostile_text_take_under_a_second(hostile: str) -> None:
     for strip in (without_userinfo, COLLECTOR.text_without_userinfo):
-        start = time.monotonic()
+        start = time.process_time()
         strip(hostile)
-        assert time.monotonic() - start < 1.0  # linear: about 0.03 s here; the old regex took minutes
+        assert time.process_time() - start < 1.0  # linear: about 0.03 s here; the old regex took minutes

@@ -72,9 +72,10 @@ def test_cookies_the_collector_does_not_record_abort_what_they_could_change(
     ids=["letters", "schemes", "at-then-schemes", "one-long-host", "many-urls"],
 )
 def test_url_hosts_of_four_mib_take_under_a_second(hostile: str) -> None:
-    start = time.monotonic()
+    """CPU seconds of this process, so a busy shared machine cannot fail it; quadratic work would."""
+    start = time.process_time()
     MODULE.url_hosts(hostile)
-    assert time.monotonic() - start < 2.0  # linear: well under 0.5 s here; the old pattern took minutes
+    assert time.process_time() - start < 2.0  # linear: well under 0.5 s here; the old pattern took minutes
 
 
 def test_url_hosts_reads_hosts_as_before() -> None:
@@ -88,9 +89,9 @@ def test_url_hosts_reads_hosts_as_before() -> None:
     ["a" * FOUR_MIB, ";" * FOUR_MIB, "=" * FOUR_MIB, "a:" * (FOUR_MIB // 2), "%3A%2F%2F" * (FOUR_MIB // 9)],
 )
 def test_a_four_mib_cookie_header_takes_under_a_second(value: str) -> None:
-    start = time.monotonic()
+    start = time.process_time()
     facts = MODULE.cookie_facts(f"name={value}; Path=/")
-    assert time.monotonic() - start < 2.0
+    assert time.process_time() - start < 2.0
     assert len(facts["name"]) <= MODULE.MAX_TEXT + 3
 
 
@@ -128,9 +129,9 @@ def test_a_plain_password_keeps_the_host_and_an_odd_one_hides_it() -> None:
     ids=["open-attributes", "angles", "comments", "bare-attributes", "open-options"],
 )
 def test_a_four_mib_hostile_page_is_parsed_in_under_two_seconds(page: str) -> None:
-    start = time.monotonic()
+    start = time.process_time()
     form = MODULE.login_form(page, "https://dashboard.example.net/auth/login/")
-    assert time.monotonic() - start < 2.0  # libxml2: well under a second here
+    assert time.process_time() - start < 2.0  # libxml2: well under a second here
     assert set(form) >= {"found", "error"}
 
 

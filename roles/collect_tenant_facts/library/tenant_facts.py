@@ -733,6 +733,7 @@ def cookie_facts(header: str) -> dict[str, Any]:
     except ValueError:
         max_age = None
     value = value.strip().strip('"')
+    decoded = unquote(value)
     return {
         "name": clip(name.strip()),
         "secure": "secure" in flags,
@@ -741,15 +742,16 @@ def cookie_facts(header: str) -> dict[str, Any]:
         "path": clip(flags["path"]) if flags.get("path") else None,
         "domain": clip(flags["domain"]) if flags.get("domain") else None,
         "max_age_s": max_age,
-        "value_shape": value_shape(value),
-        "value_hosts": url_hosts(unquote(value)),
+        "value_shape": value_shape(value, decoded),
+        "value_hosts": url_hosts(decoded),
     }
 
 
-def value_shape(value: str) -> str:
+def value_shape(value: str, decoded: str) -> str:
+    """What kind of value a cookie holds (``decoded``: the value percent-decoded, done once)."""
     if not value:
         return "empty"
-    if "://" in unquote(value):
+    if "://" in decoded:
         return "url"
     if SIGNED_VALUE.match(value):
         return "signed"
