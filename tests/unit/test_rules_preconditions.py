@@ -9,11 +9,15 @@ redaction with the keep list the rules produce, so the values the rules need do 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from patchcheck.facts import HostFacts
+from patchcheck.judge import ossa_patched
+from patchcheck.judge.verdict import Finding
 from patchcheck.knowledge.advisories import shipped_index
 from patchcheck.knowledge.rules import evaluate, options_read
 from tests.helpers import load_module
@@ -163,3 +167,93 @@ def test_the_values_the_rules_read_leave_the_host() -> None:
         assert value(advisory, "swift-s3api-middleware", config, "swift") is True
     assert value("OSSA-2026-041", "swift-tempurl-middleware", config, "swift") is False
     assert oauth2(config, "swift") is False
+
+
+# -- end to end: files on disk, the collector's reading, the judge's verdict -------------------------
+
+NOW = dt.datetime.now(dt.UTC)
+NOT_AFFECTED = "not affected (precondition false)"
+
+
+def affected_version(product: str, advisory: str) -> str:
+    """A release of ``product`` inside ``advisory``'s range, found in the index, not hard-coded."""
+    for version, _date in sorted(INDEX.releases.get(product, []), reverse=True):
+        if any(f.advisory.id == advisory for f in INDEX.affecting_key(product, version)):
+            return version
+    raise AssertionError(f"no {product} release affected by {advisory} in the index")
+
+
+def judged(root: Path, service: str, product: str, version: str) -> dict[str, Finding]:
+    """scs-0124-ossa-patched findings by advisory for one venv of ``service`` holding ``product``."""
+    keep = sorted({p for a in INDEX.advisories for r in a.rules for p in options_read(r.expr, r.service)})
+    errors: list[str] = []
+    gaps: list[dict[str, str]] = []
+    config = HOST_MODULE.configuration(
+        [service], [str(root / "etc")], [*HOST_MODULE.HARMLESS_OPTIONS, *keep], errors, gaps
+    )
+    assert not gaps and not errors
+    document = {
+        "schema_version": 1,
+        "kind": "host",
+        "collected_at": NOW.isoformat(timespec="seconds"),
+        "collector": {"name": "patchcheck", "version": "t"},
+        "host": "h1",
+        "reachable": True,
+        "packages": [],
+        "python": [
+            {
+                "kind": "venv",
+                "path": f"/opt/{service}",
+                "service": service,
+                "distributions": [{"name": product, "product": product, "version": version}],
+            }
+        ],
+        "containers": [],
+        "config": config,
+        "errors": [],
+    }
+    facts = HostFacts.from_document("h1.json", document)
+    findings = ossa_patched.judge_host_advisories(facts, INDEX, NOW)
+    return {f.evidence["advisory"]: f for f in findings if "advisory" in f.evidence}
+
+
+def write(root: Path, name: str, text: str) -> None:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_a_proxy_without_s3api_is_not_affected_and_one_with_it_is(tmp_path: Path) -> None:
+    swift = affected_version("swift", "OSSA-2026-030")
+    with_s3 = tmp_path / "with"
+    write(with_s3, "etc/swift/proxy-server.conf", PROXY_SERVER_CONF)
+    finding = judged(with_s3, "swift", "swift", swift)["OSSA-2026-030"]
+    assert finding.evidence["status"] != NOT_AFFECTED, finding.message
+    assert finding.result.value != "PASS", finding.message
+    without = tmp_path / "without"
+    write(
+        without, "etc/swift/proxy-server.conf", PROXY_SERVER_CONF.replace("egg:swift#s3api", "egg:swift#bulk")
+    )
+    finding = judged(without, "swift", "swift", swift)["OSSA-2026-030"]
+    assert finding.evidence["status"] == NOT_AFFECTED, finding.message
+    assert "egg:swift#bulk" in str(finding.evidence), "the evidence names the values read"
+    missing = tmp_path / "missing"
+    write(missing, "etc/swift/swift.conf", "[swift-hash]\n")
+    finding = judged(missing, "swift", "swift", swift)["OSSA-2026-030"]
+    assert finding.evidence["status"] != NOT_AFFECTED, finding.message
+
+
+def test_keystonemiddleware_in_a_service_without_external_oauth2_token(tmp_path: Path) -> None:
+    middleware = affected_version("keystonemiddleware", "OSSA-2026-001")
+    paste = "[filter:authtoken]\npaste.filter_factory = keystonemiddleware.auth_token:filter_factory\n"
+    write(tmp_path / "no", "etc/nova/api-paste.ini", paste)
+    write(tmp_path / "no", "etc/nova/nova.conf", "[DEFAULT]\n")
+    finding = judged(tmp_path / "no", "nova", "keystonemiddleware", middleware)["OSSA-2026-001"]
+    assert finding.evidence["status"] == NOT_AFFECTED, finding.message
+    oauth = paste + "[filter:oauth2]\nuse = egg:keystonemiddleware#external_oauth2_token\n"
+    write(tmp_path / "yes", "etc/nova/api-paste.ini", oauth)
+    finding = judged(tmp_path / "yes", "nova", "keystonemiddleware", middleware)["OSSA-2026-001"]
+    assert finding.evidence["status"] != NOT_AFFECTED, finding.message
+    write(tmp_path / "none", "etc/nova/nova.conf", "[DEFAULT]\n")
+    finding = judged(tmp_path / "none", "nova", "keystonemiddleware", middleware)["OSSA-2026-001"]
+    assert finding.evidence["status"] != NOT_AFFECTED, finding.message
