@@ -89,6 +89,21 @@ def test_ovn_precondition() -> None:
     assert ovn({"neutron": {"plugins/ml2/ml2_conf.ini": {"ml2": {"mechanism_drivers": REDACTED}}}}) is None
 
 
+def test_octavia_amphora_provider_precondition() -> None:
+    def amphora(config: dict[str, Any]) -> bool | None:
+        return value("OSSA-2026-039", "octavia-amphora-provider-enabled", config, "octavia")
+
+    def providers(drivers: Any) -> dict[str, Any]:
+        return {"octavia": {"octavia.conf": {"api_settings": {"enabled_provider_drivers": drivers}}}}
+
+    assert amphora({"octavia": {"octavia.conf": {"api_settings": {}}}}) is True  # the default enables it
+    assert amphora(providers("amphorav2:The v2 amphora driver.,ovn:OVN provider")) is True
+    assert amphora(providers("octavia:alias")) is True
+    assert amphora(providers("ovn:The OVN provider")) is False
+    assert amphora({"octavia": {}}) is None
+    assert amphora(providers(REDACTED)) is None
+
+
 def proxy(*filters: tuple[str, str], **more: Any) -> dict[str, Any]:
     """A swift proxy-server.conf as gathered: a pipeline and its filters' ``use`` values."""
     sections: dict[str, Any] = {
