@@ -57,6 +57,7 @@ def run_judge(args: argparse.Namespace) -> int:
     from patchcheck.facts.load import FactsTooLarge, expand_facts_paths
     from patchcheck.judge.declarations import load_declarations
     from patchcheck.judge.handoff import Handoff
+    from patchcheck.judge.live_hosts import ansible_environment
     from patchcheck.scope import load_scope, scope_for_kinds
 
     load_declarations(args.declarations)  # validate first: bad input stops here with one line
@@ -100,8 +101,8 @@ def run_judge(args: argparse.Namespace) -> int:
         pytest_args += ["--reference-date", args.reference_date.isoformat()]
     if args.hosts:
         pytest_args += ["--hosts", args.hosts]
-        if args.ansible_inventory:
-            pytest_args += ["--ansible-inventory", str(args.ansible_inventory)]
+        # ansible and ansible-inventory (testinfra runs both) see what ansible-playbook saw
+        os.environ.update(ansible_environment(args.ansible_config, args.ansible_inventory or []))
     if args.tests:
         pytest_args += ["--tests", args.tests]
     if args.declarations:
@@ -667,7 +668,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="also look at these hosts live with testinfra (its host specs, "
         "e.g. ansible://all?ansible_inventory=hosts.yaml)",
     )
-    judge.add_argument("--ansible-inventory", type=Path, help="inventory for ansible:// host specs")
+    judge.add_argument(
+        "--ansible-inventory",
+        action="append",
+        help="inventory source for ansible:// host specs, as given to ansible-playbook -i (repeatable)",
+    )
+    judge.add_argument(
+        "--ansible-config",
+        type=Path,
+        help="the ansible.cfg the gathering used, so live checks reach hosts the same way",
+    )
     judge.add_argument("--compliance-dir", type=Path, default=COMPLIANCE_DIR, help=argparse.SUPPRESS)
     judge.set_defaults(func=cmd_judge)
 

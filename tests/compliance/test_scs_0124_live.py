@@ -6,7 +6,9 @@ socket units, a command-line flag or another file); the listening socket plus th
 auth setting can. These checks run only when ``patchcheck judge --hosts`` names
 hosts (testinfra specs such as ``ansible://all?ansible_inventory=hosts.yaml``,
 ``ssh://ctl1``, ``local://``), on testinfra's native backends (never
-``--force-ansible``). They only read: a socket list and a file.
+``--force-ansible``). They only read: a socket list and a file. A host that cannot
+be reached the way the gathering reached it is ABORT with one sentence saying why
+(``patchcheck.judge.live_hosts``), never a traceback.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 import pytest
 import testinfra
 
-from patchcheck.judge import ossn_config
+from patchcheck.judge import live_hosts, ossn_config
 from patchcheck.judge.pytest_plugin import NOT_APPLICABLE
 from patchcheck.judge.verdict import Finding, Result
 
@@ -56,6 +58,18 @@ def libvirt_tcp_finding(host: Any) -> Finding:
         return host
     name = host.backend.get_pytest_id()
     subject = f"{name} OSSN-0007 libvirt tcp"
+    try:
+        return libvirt_tcp_looked_at(host, name, subject)
+    except Exception as exc:  # the host could not be looked at: why, in one sentence, never PASS
+        return Finding(
+            ossn_config.TESTCASE,
+            subject,
+            Result.ABORT,
+            f"{name}: OSSN-0007 not looked at live: {live_hosts.why_unreachable(host, exc)}",
+        )
+
+
+def libvirt_tcp_looked_at(host: Any, name: str, subject: str) -> Finding:
     listening = [
         spec
         for spec in host.socket.get_listening_sockets()

@@ -1,14 +1,22 @@
-"""Markdown and HTML summaries: open advisories by service, declared ones apart, changes since last run."""
+"""Markdown and HTML summaries: every ABORT with what resolves it, open advisories by service, changes."""
 
 from __future__ import annotations
 
+import html
 import io
+import json
 from pathlib import Path
+
+import pytest
 
 from patchcheck.cli import previous_verdicts
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Item, TestcaseVerdict, Verdicts
+from patchcheck.knowledge.advisories import shipped_index
+from patchcheck.report import aborts as aborts_module
+from patchcheck.report.aborts import aborts_by_resolution
 from patchcheck.report.summary import PreviousRun, changes, html_page, markdown, write_summaries
+from tests.helpers import host_facts_document, run_patchcheck, write
 
 
 def item(host: str, product: str, advisory: str, status: str, declared: dict | None = None) -> Item:
@@ -136,3 +144,103 @@ def test_summaries_written_as_made_are_the_whole_texts() -> None:
     write_summaries(CURRENT, "mycloud", PREVIOUS, markdown_to, html_to)
     assert markdown_to.getvalue() == markdown(CURRENT, "mycloud", PREVIOUS)
     assert html_to.getvalue() == html_page(CURRENT, "mycloud", PREVIOUS)
+
+
+def unknown_note_id() -> str:
+    """A note id one past the newest the shipped index knows: a changelog may name it, the index cannot."""
+    newest = max(int(key.split("-")[1]) for key in shipped_index().by_id if key.startswith("OSSN-"))
+    return f"OSSN-{newest + 1:04d}"
+
+
+def test_every_abort_of_a_real_judge_run_is_in_both_summaries_with_what_resolves_it(tmp_path: Path) -> None:
+    """Stale knowledge, an advisory id the index does not know and a live check Ansible cannot run."""
+    unknown = unknown_note_id()
+    package = {
+        "manager": "dpkg",
+        "name": "python3-nova",
+        "source": "nova",
+        "product": "nova",
+        "version": "2:26.2.2-1~deb12u5",
+        "architecture": "all",
+        "changelog_cves": [],
+        "changelog_refs": {unknown: {"version": "2:26.2.2-1~deb12u6", "line": f"  * {unknown}: a new note."}},
+    }
+    facts = write(host_facts_document("ctl1", packages=[package]), tmp_path / "host-ctl1.json")
+    # a connection plugin nothing provides: testinfra hands the host to the ansible command, which fails
+    inventory = write(
+        {"all": {"hosts": {"ctl1": {"ansible_connection": "nosuch.plugins.conn"}}}}, tmp_path / "h.yaml"
+    )
+    judged = run_patchcheck(
+        "judge", "--facts", facts, "--verdicts", tmp_path / "verdicts.json", "--max-knowledge-age", "0",
+        "--hosts", "ansible://all", "--ansible-inventory", inventory,
+    )  # fmt: skip
+    assert judged.returncode in (1, 3), judged.stdout + judged.stderr
+    reported = run_patchcheck(
+        "report", "--verdicts", tmp_path / "verdicts.json", "--subject", "<cloud>", "--out-dir", tmp_path
+    )
+    assert reported.returncode in (1, 3), reported.stdout + reported.stderr
+    aborts = [
+        (testcase["id"], item["message"])
+        for testcase in json.loads((tmp_path / "verdicts.json").read_text())["testcases"]
+        for item in testcase["items"]
+        if item["result"] == "ABORT"
+    ]
+    kinds = {
+        "stale": [m for _, m in aborts if "the advisory knowledge was" in m],
+        "unknown id": [m for _, m in aborts if f"names {unknown} in its changelog" in m],
+        "live": [m for _, m in aborts if "OSSN-0007 not looked at live" in m],
+    }
+    assert all(len(found) == 1 for found in kinds.values()), kinds
+    text = (tmp_path / "summary.md").read_text()
+    page = (tmp_path / "summary.html").read_text()
+    section = text.split("## Not decided: ABORT")[1].split("\n## ")[0]
+    assert section.startswith(f" ({len(aborts)})\n"), section[:80]
+    for testcase, message in aborts:
+        assert f"- {testcase}: {message}" in section
+        assert html.escape(message) in page
+    update = section.split(f"### {aborts_module.UPDATE_KNOWLEDGE} (2)")[1].split("###")[0]
+    assert kinds["stale"][0] in update and kinds["unknown id"][0] in update
+    live = section.split(f"### {aborts_module.LIVE_CONFIG} (1)")[1].split("###")[0]
+    assert kinds["live"][0] in live and "nosuch.plugins.conn" in live
+    # an ABORT is no violation: the configuration section lists FAILs only
+    assert "not looked at live" not in text.split("## Configuration not as the security notes ask")[1]
+    assert "not looked at live" not in page.split("Configuration not as the security notes ask")[1]
+    assert f"Not decided: ABORT ({len(aborts)})" in page and html.escape(aborts_module.LIVE_CONFIG) in page
+    assert "'nosuch.plugins.conn'" not in page  # quoted text in a message is escaped
+
+
+def test_a_testcase_with_no_item_is_an_abort_of_its_own() -> None:
+    empty = Verdicts(**{**CURRENT.__dict__, "testcases": [TestcaseVerdict("scs-0124-ossn-config", "", [])]})
+    grouped = aborts_by_resolution(empty)
+    assert [(a.testcase, a.reason) for a in grouped[aborts_module.NOTHING_JUDGED]] == [
+        ("scs-0124-ossn-config", "scs-0124-ossn-config: no item was judged, so this testcase proves nothing")
+    ]
+    assert "## Not decided: ABORT (1)" in markdown(empty, "mycloud")
+    assert "## Not decided: ABORT (1)" in markdown(CURRENT, "mycloud")  # cmp1's unknown advisory
+
+
+@pytest.mark.parametrize(
+    ("subject", "message", "evidence", "resolution"),
+    [
+        (
+            "ctl1",
+            "ctl1: not gathered (timed out after 600 s); its advisories cannot be judged",
+            {},
+            "GATHER_AGAIN",
+        ),
+        (
+            "ctl1 (incomplete evidence)",
+            "ctl1: 1 item(s) not read, so this host cannot pass: /etc/nova: permission denied",
+            {"incomplete": ["/etc/nova: permission denied"]},
+            "READ_EVERYTHING",
+        ),
+        ("h.json", "h.json: facts refused: too large", {}, "REFUSED"),
+        ("t[x]", "t[x]: the check itself broke: ZeroDivisionError: division by zero", {}, "FAULT"),
+        ("x", "x: something else entirely", {}, "OTHERWISE"),
+    ],
+)
+def test_what_resolves_each_kind_of_abort(
+    subject: str, message: str, evidence: dict, resolution: str
+) -> None:
+    item = Item("t::x", subject, Result.ABORT, message, evidence)
+    assert aborts_module.resolves(item) == getattr(aborts_module, resolution)

@@ -31,10 +31,11 @@ from patchcheck.judge.inventory_complete import partial_evidence
 from patchcheck.judge.verdict import Finding, Result
 from patchcheck.knowledge.advisories import Advisory, AdvisoryIndex
 from patchcheck.knowledge.advisories import Finding as AffectedBy
+from patchcheck.knowledge.ranges import era_key, line_of
 from patchcheck.knowledge.rules import Evaluation, Rule, evaluate, files_of
 from patchcheck.knowledge.severity import DEFAULT_UNSCORED_BAND
 from patchcheck.knowledge.sources import product_key
-from patchcheck.knowledge.versions import Match
+from patchcheck.knowledge.versions import Match, parse_version
 
 TESTCASE = "scs-0124-ossa-patched"
 
@@ -197,25 +198,72 @@ def backport_evidence(component: Component, advisory: Advisory) -> tuple[bool, l
 
 
 def remedy(component: Component, found: AffectedBy, index: AdvisoryIndex | None) -> str:
-    """What the operator can do: the first fixed release of the installed line, or that it has none,
-    and any configuration that mitigates."""
+    """What the operator can do, as a version to install: the first fixed release of the installed
+    series or line, or that it has none and which series or lines do; for a distribution package,
+    one whose changelog names the advisory; and any configuration that mitigates.
+
+    Never "a release outside <range>": no one can act on that (issue 27, ceph's OSSN-0108).
+    """
     advisory = found.advisory
     series = index.series_of(component.product, component.upstream) if index else None
     fix = found.product.series_fix(series) if series else None
+    later = later_fixes(component, found) if fix and not fix.fixed_in else []
     if fix and fix.fixed_in:
         text = f"update to {component.product} {fix.fixed_in} or later (the first fixed release of {series})"
-        if component.source in ("dpkg", "rpm"):
-            text += f", or a {component.source} package whose changelog names {advisory.id}"
-    elif fix:
-        text = f"{series} has no release with the fix: upgrade to a maintained series that has one"
-        if component.source in ("dpkg", "rpm"):
-            text += f", or install a {component.source} package whose changelog names {advisory.id}"
-    else:
-        text = f"update to a release outside {found.product.range} (see {advisory.url})"
+    elif later:
+        named = ", ".join(f"{other.series} {other.fixed_in}" for other in later)
+        text = (
+            f"{series} has no release with the fix: upgrade to a maintained series that has one "
+            f"(fixed in {named})"
+        )
+    else:  # no series knowledge, or none names a fix: the range itself tells
+        text = range_remedy(component, found, series)
+    if component.source in ("dpkg", "rpm"):
+        text += f", or install a {component.source} package whose changelog names {advisory.id}"
     mitigations = advisory.rules_of("mitigation", component.product)
     if mitigations:
         text += "; or mitigate: " + "; ".join(rule.reason for rule in mitigations)
     return text
+
+
+def later_fixes(component: Component, found: AffectedBy) -> list[Any]:
+    """The series whose first fixed release is newer than the installed version, oldest first."""
+    installed = parse_version(component.upstream)
+    fixes = [(parse_version(fix.fixed_in), fix) for fix in found.product.series if fix.fixed_in]
+    newer = [
+        (v, fix)
+        for v, fix in fixes
+        if v is not None and (installed is None or era_key(v) > era_key(installed))
+    ]
+    return [fix for _, fix in sorted(newer, key=lambda pair: era_key(pair[0]))]
+
+
+def range_remedy(component: Component, found: AffectedBy, series: str | None) -> str:
+    """The remedy from the advisory's range (``VersionRange.line_fix``): for products without
+    series knowledge (ceph, a library) or whose series entries name no fix.
+
+    A distribution's own fixed package version is not in the knowledge; what proves one is its
+    changelog naming the advisory, which the caller asks for.
+    """
+    product, affected = component.product, found.product.range
+    version = parse_version(component.upstream)
+    line = affected.line_fix(version) if version is not None else None
+    if line is not None and line.fixed_in is not None:
+        return (
+            f"update to {product} {line.fixed_in} or later "
+            f"(the first fixed release of the {line_of(line.fixed_in)}.x line)"
+        )
+    installed = series or (f"the {line_of(version)}.x line" if version is not None else "the installed line")
+    if line is not None and line.later_lines:
+        moves = ", ".join(f"{fixed} or later" for fixed in line.later_lines)
+        return (
+            f"{installed} has no release with the fix (the advisory's {product} range is {affected}): "
+            f"move to a line that has one ({moves})"
+        )
+    return (
+        f"{installed} has no release with the fix, and the advisory names no later one "
+        f"(its {product} range is {affected}; see {found.advisory.url})"
+    )
 
 
 def describe_time(due: dt.datetime, now: dt.datetime) -> str:

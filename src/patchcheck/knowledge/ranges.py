@@ -105,6 +105,21 @@ class Alternative:
         return " ".join(str(comparator) for comparator in self.comparators)
 
 
+def line_of(version: Version) -> int:
+    """The release line of a version: its first component (ceph 19.2.x, nova 29.x, 2015.1.x)."""
+    return version.release[0]
+
+
+@dataclass(frozen=True)
+class LineFix:
+    """Where the fix is for one installed version, as a range tells it."""
+
+    fixed_in: Version | None
+    """The first fixed release of the installed line; None: the range names none for that line."""
+    later_lines: tuple[Version, ...]
+    """Without one: the first fixed release of each later line the range names (oldest first)."""
+
+
 @dataclass(frozen=True)
 class VersionRange:
     """Alternatives of which any may hold (OR)."""
@@ -125,6 +140,34 @@ class VersionRange:
             for a in self.alternatives
             if a.upper_bound and a.upper_bound.operator == "<"
         )
+
+    def line_fix(self, version: Version) -> LineFix:
+        """The first fixed release of ``version``'s line, or the lines that have one, from the range alone.
+
+        For products without release-series knowledge (ceph, libvirt, a library): an operator needs
+        a version to install, not "a release outside <19.2.6, >=20.0.0 <20.2.4". A line is the
+        major version (ceph 19 is squid; a service's major is its series). The ``<X`` bound of the
+        alternative holding ``version`` is the fix of its line only when X is of the same major:
+        ``<19.2.6`` says nothing fixed 16.2.15, whose line the advisory leaves without a fix.
+        """
+        alternative = self.matching_alternative(version)
+        bound = alternative.upper_bound if alternative else None
+        if (
+            bound is not None
+            and bound.operator == "<"
+            and line_of(bound.version) == line_of(version)
+            and not self.matches(bound.version)
+        ):
+            return LineFix(bound.version, ())
+        later = sorted(
+            {
+                fixed
+                for fixed in self.fixed_versions
+                if era_key(fixed) > era_key(version) and not self.matches(fixed)
+            },
+            key=era_key,
+        )
+        return LineFix(None, tuple(later))
 
     @cached_property
     def text(self) -> str:

@@ -1,9 +1,11 @@
 """Human summaries (Markdown and a self-contained HTML page) of a verdicts file.
 
-For the people who must act: every open advisory (affected within deadline,
-overdue, unknown) with severity, deadline and time left, grouped by service;
-what operators declared (never shown as verified); violated configuration; and
-what changed since the previous run: new, resolved, newly overdue.
+For the people who must act: every ABORT (a question the run could not answer) with
+its reason and what resolves it, in a section of its own; every open advisory
+(affected within deadline, overdue, unknown) with severity, deadline and time left,
+grouped by service; what operators declared (never shown as verified); violated
+configuration (FAILs only: an ABORT is not a violation); and what changed since the
+previous run: new, resolved, newly overdue.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Verdicts
 from patchcheck.knowledge.update import describe
+from patchcheck.report.aborts import aborts_by_resolution
 
 OPEN = ("overdue", "affected, within deadline", "unknown")
 ADVISORIES = "scs-0124-ossa-patched"
@@ -120,18 +124,23 @@ def time_left(row: Row) -> str:
 
 
 def config_failures(verdicts: Verdicts) -> list[str]:
-    return not_passed(verdicts, CONFIG)
+    return failed(verdicts, CONFIG)
 
 
-def not_passed(verdicts: Verdicts, testcase_id: str) -> list[str]:
-    """The sentence of every item of a testcase that did not pass."""
+def failed(verdicts: Verdicts, testcase_id: str) -> list[str]:
+    """The sentence of every item of a testcase that FAILed (its ABORTs have their own section)."""
     return [
         item.message
         for testcase in verdicts.testcases
         if testcase.id == testcase_id
         for item in testcase.items
-        if item.result.value != "PASS"
+        if item.result is Result.FAIL
     ]
+
+
+def aborts_heading(verdicts: Verdicts) -> tuple[str, dict[str, list[Any]]]:
+    grouped = aborts_by_resolution(verdicts)
+    return f"Not decided: ABORT ({sum(map(len, grouped.values()))})", grouped
 
 
 RELEASES = "scs-0124-maintained-release"
@@ -168,6 +177,14 @@ def markdown_lines(
         "|---|---|",
     ]
     yield from [f"| {testcase.id} | {testcase.result.value} |" for testcase in verdicts.testcases]
+    heading, aborts = aborts_heading(verdicts)
+    yield from ["", f"## {heading}", ""]
+    if not aborts:
+        yield "None."
+    for resolution, group in aborts.items():
+        yield from [f"### {resolution} ({len(group)})", ""]
+        yield from [f"- {abort.testcase}: {abort.reason}" for abort in group]
+        yield ""
     opened = open_rows(rows)
     unchecked = advisories_unchecked(verdicts)
     yield from ["", "## Open advisories" + (f" ({len(opened)})" if unchecked is None else ""), ""]
@@ -189,8 +206,8 @@ def markdown_lines(
                 f"| {row.deadline} | {time_left(row)} | {row.status} | {row.remedy} |"
             )
         yield ""
-    series = not_passed(verdicts, RELEASES)
-    yield from ["", f"## Release series not maintained, or not known ({len(series)})", ""]
+    series = failed(verdicts, RELEASES)
+    yield from ["", f"## Release series not maintained ({len(series)})", ""]
     yield from [f"- {message}" for message in series] or ["None."]
     declared = [row for row in rows if row.declared]
     yield from ["", f"## Declared by the operator, not verified ({len(declared)})", ""]
@@ -243,12 +260,20 @@ def html_parts(
         "<table><tr><th>testcase<th>result",
     ]
     yield from [f"<tr><td>{e(t.id)}<td class={t.result.value}>{t.result.value}" for t in verdicts.testcases]
+    heading, aborts = aborts_heading(verdicts)
+    yield f"</table><h2 id=aborts>{e(heading)}</h2>"
+    if not aborts:
+        yield "<p>None.</p>"
+    for resolution, group in aborts.items():
+        yield f"<h3>{e(resolution)} ({len(group)})</h3><ul>"
+        yield from [f"<li>{e(abort.testcase)}: <span class=ABORT>{e(abort.reason)}</span>" for abort in group]
+        yield "</ul>"
     opened = open_rows(rows)
     unchecked = advisories_unchecked(verdicts)
     if unchecked is None:
-        yield f"</table><h2>Open advisories ({len(opened)})</h2>"
+        yield f"<h2>Open advisories ({len(opened)})</h2>"
     else:
-        yield f"</table><h2>Open advisories</h2><p>{e(unchecked)}</p>"
+        yield f"<h2>Open advisories</h2><p>{e(unchecked)}</p>"
     for product in sorted({row.product for row in opened}):
         yield (
             f"<h3>{e(product)}</h3><table><tr><th>host<th>version<th>found in<th>advisory<th>severity"
@@ -265,8 +290,8 @@ def html_parts(
         yield "</table>"
     if not opened:
         yield "<p>None.</p>"
-    series = not_passed(verdicts, RELEASES)
-    yield f"<h2>Release series not maintained, or not known ({len(series)})</h2><ul>"
+    series = failed(verdicts, RELEASES)
+    yield f"<h2>Release series not maintained ({len(series)})</h2><ul>"
     yield from [f"<li>{e(message)}" for message in series] or ["<li>None."]
     declared = [row for row in rows if row.declared]
     yield f"</ul><h2>Declared by the operator, not verified ({len(declared)})</h2><ul>"
@@ -277,7 +302,7 @@ def html_parts(
     ]
     failures = config_failures(verdicts)
     yield f"</ul><h2>Configuration not as the security notes ask ({len(failures)})</h2><ul>"
-    yield from [f"<li>{e(message)}" for message in failures]
+    yield from [f"<li>{e(message)}" for message in failures] or ["<li>None."]
     yield "</ul><h2>Since the previous run</h2>"
     delta = changes(verdicts, previous)
     if delta is None:

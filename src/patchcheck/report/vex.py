@@ -205,9 +205,8 @@ def openvex_statements(verdicts: Verdicts, subject: str) -> Iterator[dict[str, A
             statement["justification"] = justification
         if status == "affected":
             deadline = evidence.get("deadline") or "unknown"
-            statement["action_statement"] = (
-                f"update to a release outside the advisory's range; due {deadline}"
-            )
+            todo = evidence.get("remedy") or "see the advisory for the fixed releases"
+            statement["action_statement"] = f"{todo}; due {deadline}"
         yield statement
 
 
