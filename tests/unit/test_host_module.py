@@ -64,6 +64,24 @@ SECRET = {"redacted": True, "empty": False}
             "rabbit://u:p@h1:5671,u:p@h2:5671/?ssl=1&heartbeat_in_pthread=true",
             {**SECRET, "scheme": "rabbit", "query": "ssl=1"},
         ),
+        (  # the query ends at "#", as oslo.messaging's urlparse ends it
+            "DEFAULT",
+            "transport_url",
+            "rabbit://u:p@h:5671/?ssl=1#x",
+            {**SECRET, "scheme": "rabbit", "query": "ssl=1"},
+        ),
+        (  # a TLS key's value that is no short word: the key is set, its value not shown
+            "DEFAULT",
+            "transport_url",
+            "rabbit://u:p@h:5671/?ssl=tr%20ue&ssl_version=TLSv1_2",
+            {**SECRET, "scheme": "rabbit", "query": "ssl=?&ssl_version=TLSv1_2"},
+        ),
+        (  # a URL inside other text: no query a service reads as this URL's
+            "DEFAULT",
+            "password",
+            "x rabbit://h/?ssl=1",
+            {**SECRET, "scheme": "rabbit"},
+        ),
         ("DEFAULT", "password", "s3cret", SECRET),
         ("DEFAULT", "admin_token", "", {"redacted": True, "empty": True}),
         (

@@ -99,7 +99,7 @@ import stat
 import subprocess
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -154,6 +154,8 @@ HARMLESS_OPTIONS = (
 )
 #: The only query keys of a URL value that leave the host (what rules about TLS read).
 SAFE_QUERY_KEYS = frozenset({"ssl", "ssl_version", "tls"})
+#: The shape of a safe query key's value that leaves as written (ssl=1, ssl_version=TLSv1_2).
+SHORT_WORD = re.compile(r"\w{1,16}")
 SCHEME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 
 
@@ -856,14 +858,29 @@ def leave(filename: str, section: str, option: str, value: Any, keep: list[str])
     record: dict[str, Any] = {"redacted": True, "empty": text.strip() == ""}
     if scheme is not None:
         record["scheme"] = scheme.lower()
-        query = text.split("?", 1)[1] if "?" in text else ""
-        safe = [
-            (k, v)
-            for k, v in parse_qsl(query)
-            if k.lower() in SAFE_QUERY_KEYS and re.fullmatch(r"\w{0,16}", v)
-        ]
-        record["query"] = "&".join(f"{k}={v}" for k, v in safe)
+        query = url_query(text.strip())
+        if query is not None:
+            # a safe key's value leaves only as a short word; any other value as "?" (the key is
+            # set, its value not shown), so a rule reading it says unknown instead of "absent"
+            record["query"] = "&".join(
+                f"{k}={v if SHORT_WORD.fullmatch(v) else '?'}"
+                for k, v in parse_qsl(query)
+                if k.lower() in SAFE_QUERY_KEYS
+            )
     return record
+
+
+def url_query(text: str) -> str | None:
+    """The query of a value that is one URL, as ``urllib.parse.urlsplit`` (and so oslo.messaging's
+    ``urlparse``) reads it: up to a ``#``; None when the value is not one URL or does not split.
+    A URL inside other text has no query a service reads, so none is kept for it."""
+    scheme = url_scheme(text)
+    if scheme is None or not text.startswith(f"{scheme}://"):
+        return None
+    try:
+        return urlsplit(text).query
+    except ValueError:
+        return None
 
 
 def url_scheme(text: str) -> str | None:
