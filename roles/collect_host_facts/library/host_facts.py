@@ -858,6 +858,9 @@ def leave(filename: str, section: str, option: str, value: Any, keep: list[str])
     record: dict[str, Any] = {"redacted": True, "empty": text.strip() == ""}
     if scheme is not None:
         record["scheme"] = scheme.lower()
+        # whether the URL carries credentials (user information, a secret-looking query key): the
+        # judge then knows the value is secret whatever its option is called; only the yes leaves
+        record["credentials"] = url_credentials(text)
         query = url_query(text.strip())
         if query is not None:
             # a safe key's value leaves only as a short word; any other value as "?" (the key is
@@ -868,6 +871,21 @@ def leave(filename: str, section: str, option: str, value: Any, keep: list[str])
                 if k.lower() in SAFE_QUERY_KEYS
             )
     return record
+
+
+#: Query keys that carry a credential (``?password=``, ``?access_token=``), matched as parts of the key.
+CREDENTIAL_QUERY_PARTS = ("pass", "secret", "token", "key", "auth", "credential", "signature")
+
+
+def url_credentials(text: str) -> bool:
+    """Whether a value holding a URL may carry a credential: an ``@`` after its ``://`` (user
+    information, as ``patchcheck.urls`` strips it: anything up to the last ``@``), or a query key
+    containing a credential word. Errs towards yes; linear in the text."""
+    found = text.find("://")
+    if found >= 0 and "@" in text[found + 3 :]:
+        return True
+    query = text.split("?", 1)[1] if "?" in text else ""
+    return any(part in key.lower() for key, _value in parse_qsl(query) for part in CREDENTIAL_QUERY_PARTS)
 
 
 def url_query(text: str) -> str | None:
