@@ -67,6 +67,13 @@ options:
     type: list
     elements: str
     default: [/etc, /etc/kolla]
+  secret_places:
+    description:
+      - Folders (not descended) where secret-bearing files are looked for by name besides the service
+        folders; only their owner and mode are read.
+    type: list
+    elements: str
+    default: [/etc/kolla, /etc/ceph, /etc/openstack, /root, /root/.config/openstack]
 author: patchcheck developers
 """
 
@@ -152,6 +159,21 @@ HARMLESS_OPTIONS = (
     ),
     "*ml2_conf.ini:ml2_type_*:*",
 )
+#: Files that hold a secret by what they are, outside oslo.config: (pattern on the path below a
+#: searched folder, what it is). Only their owner and mode are read, never their content.
+SECRET_FILES = (
+    ("*.keyring", "Ceph keyring"),
+    ("fernet-keys/*", "keystone fernet key"),
+    ("credential-keys/*", "keystone credential key"),
+    ("passwords.yml", "kolla-ansible passwords"),
+    (".pgpass", "PostgreSQL password file"),
+    ("clouds.yaml", "OpenStack client configuration"),
+    ("secure.yaml", "OpenStack client secrets"),
+    ("*openrc*", "OpenStack credentials for a shell"),
+)
+MAX_SECRET_FILES = 500
+#: Folders outside the services' own where such files are kept, looked at without descending.
+SECRET_PLACES = ("/etc/kolla", "/etc/ceph", "/etc/openstack", "/root", "/root/.config/openstack")
 #: The only query keys of a URL value that leave the host (what rules about TLS read).
 SAFE_QUERY_KEYS = frozenset({"ssl", "ssl_version", "tls"})
 #: The shape of a safe query key's value that leaves as written (ssl=1, ssl_version=TLSv1_2).
@@ -1017,14 +1039,20 @@ def unquote(value: str) -> str:
 
 
 def configuration(
-    services: list[str], roots: list[str], keep: list[str], errors: list[str], gaps: list[dict[str, str]]
+    services: list[str],
+    roots: list[str],
+    keep: list[str],
+    errors: list[str],
+    gaps: list[dict[str, str]],
+    secrets: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Every configuration file of every service's folders, per file as it is on disk.
 
     A service's folders are ``<root>/<service>`` and ``<root>/<service>-*`` (Kolla: one per
     container); below them ``<service>.conf.d/`` (oslo.config's config-dir), per-program files
     (``nova-compute.conf``) and keystone's ``domains/`` are read like the main file. The judge
-    merges them as oslo.config does (``patchcheck.judge.effective_config``).
+    merges them as oslo.config does (``patchcheck.judge.effective_config``). Secret-bearing
+    files met on the way (``SECRET_FILES``) are added to ``secrets`` by owner and mode.
     """
     listed = {root: service_folders(root, services, gaps) for root in roots}
     result: dict[str, Any] = {}
@@ -1039,6 +1067,8 @@ def configuration(
                     d for d in subdirectories if directory.count(os.sep) - folder.count(os.sep) < 2
                 ]
                 for name in sorted(names):
+                    if secrets is not None:
+                        note_secret_file(os.path.join(directory, name), folder, secrets, gaps)
                     if not name.endswith(CONFIG_SUFFIXES):
                         continue
                     if len(files) >= MAX_CONFIG_FILES:
@@ -1053,6 +1083,70 @@ def configuration(
         if files:
             result[service] = files
     return result
+
+
+def secret_file_kind(relative: str) -> str | None:
+    """What a file holds by its name (``SECRET_FILES``), or None."""
+    for pattern, kind in SECRET_FILES:
+        if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(os.path.basename(relative), pattern):
+            return kind
+    return None
+
+
+def note_secret_file(
+    path: str, folder: str, secrets: list[dict[str, str]], gaps: list[dict[str, str]]
+) -> None:
+    """Add ``path`` to ``secrets`` with owner and mode when its name says it holds a secret.
+
+    Only ``stat`` is called: the content stays unread. A link is followed (Kolla links keyrings),
+    a file that is no regular file is no secret file, one that cannot be looked at is a gap.
+    """
+    kind = secret_file_kind(os.path.relpath(path, folder))
+    if kind is None or any(known["path"] == path for known in secrets):
+        return
+    if len(secrets) >= MAX_SECRET_FILES:
+        incomplete(gaps, "config", path, f"more than {MAX_SECRET_FILES} secret-bearing files; not looked at")
+        return
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return  # a dangling link holds nothing
+    except OSError as exc:
+        incomplete(gaps, "config", path, f"{exc.strerror or type(exc).__name__}")
+        return
+    if stat.S_ISREG(info.st_mode):
+        secrets.append(
+            {
+                "path": path,
+                "kind": kind,
+                "owner": name_of(pwd.getpwuid, info.st_uid),
+                "group": name_of(grp.getgrgid, info.st_gid),
+                "mode": f"{stat.S_IMODE(info.st_mode):04o}",
+            }
+        )
+
+
+def secret_places(
+    places: list[str], secrets: list[dict[str, str]], gaps: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """``secrets`` and the secret-bearing files directly in ``places`` (``/etc/kolla/passwords.yml``,
+    ``/etc/ceph/*.keyring``)."""
+    for place in places:
+        try:
+            with os.scandir(place) as entries:
+                names = sorted(entry.name for entry in entries)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except PermissionError:
+            # gathering without root meets /root at 0700: a folder an ordinary user may not
+            # list exposes nothing to ordinary users either, which is what the check is about
+            continue
+        except OSError as exc:
+            skipped_folder(exc, gaps)
+            continue
+        for name in names:
+            note_secret_file(os.path.join(place, name), place, secrets, gaps)
+    return secrets
 
 
 def of_service(name: str, service: str) -> bool:
@@ -1188,6 +1282,7 @@ def gather(params: dict[str, Any]) -> dict[str, Any]:
     keep = [*HARMLESS_OPTIONS, *(params.get("keep_options") or [])]
     errors: list[str] = []
     gaps: list[dict[str, str]] = []
+    secrets: list[dict[str, str]] = []
     sources = set(params["sources"])
     facts = {
         "schema_version": SCHEMA_VERSION,
@@ -1217,10 +1312,15 @@ def gather(params: dict[str, Any]) -> dict[str, Any]:
             "config",
             gaps,
             dict,
-            lambda: configuration(params["services"], params["config_roots"], keep, errors, gaps),
+            lambda: configuration(params["services"], params["config_roots"], keep, errors, gaps, secrets),
         )
         if "config" in sources
         else {},
+        "secret_files": guarded(
+            "config", gaps, list, lambda: secret_places(params["secret_places"], secrets, gaps)
+        )
+        if "config" in sources
+        else None,
         "sources": sorted(sources),
         "errors": errors,
         "incomplete": gaps,
@@ -1259,6 +1359,7 @@ def main() -> None:
             "venvs": {"type": "list", "elements": "str", "default": []},
             "keep_options": {"type": "list", "elements": "str", "default": []},
             "config_roots": {"type": "list", "elements": "str", "default": ["/etc", "/etc/kolla"]},
+            "secret_places": {"type": "list", "elements": "str", "default": list(SECRET_PLACES)},
             "host": {"type": "str", "default": None},
             "collector_version": {"type": "str", "default": None},
             "sources": {

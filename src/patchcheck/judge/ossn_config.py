@@ -50,6 +50,7 @@ def judge_host_config(facts: HostFacts, index: AdvisoryIndex) -> list[Finding]:
             )
         )
     findings += judge_secret_file_modes(facts)
+    findings += judge_secret_bearing_files(facts)
     return findings + partial_evidence(TESTCASE, facts)
 
 
@@ -80,6 +81,30 @@ def judge_secret_file_modes(facts: HostFacts) -> list[Finding]:
                 f"{facts.host}: {config_file.path} (mode {config_file.mode}, owner {owner}) sets secret "
                 f"options ({shown}) and is {state}",
                 {"host": facts.host, "path": config_file.path, "mode": config_file.mode},
+            )
+        )
+    return findings
+
+
+def judge_secret_bearing_files(facts: HostFacts) -> list[Finding]:
+    """Files that are secrets by what they are (keyrings, fernet keys, passwords.yml, .pgpass,
+    clouds.yaml, openrc), found by name on the host: readable by everyone is FAIL.
+
+    clouds.yaml and openrc files count whether or not they hold a password (their content is
+    never read): errs towards FAIL. Facts from a collector that did not look name no such file.
+    """
+    findings = []
+    for secret_file in facts.secret_files or ():
+        world_readable = int(secret_file.mode, 8) & 0o004
+        state = "readable by everyone" if world_readable else "not readable by everyone"
+        findings.append(
+            Finding(
+                TESTCASE,
+                f"{facts.host} {secret_file.path} mode",
+                Result.FAIL if world_readable else Result.PASS,
+                f"{facts.host}: {secret_file.path} (mode {secret_file.mode}, owner "
+                f"{secret_file.owner}:{secret_file.group}) is a {secret_file.kind} and is {state}",
+                {"host": facts.host, "path": secret_file.path, "mode": secret_file.mode},
             )
         )
     return findings
