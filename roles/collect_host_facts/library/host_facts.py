@@ -17,7 +17,10 @@ description:
     its (file, section, option) is in keep_options (what the shipped rules read) or in a short list of
     options known to hold no secret, and it holds no URL. Every other value leaves as a redaction
     record, whether it is set and, for a URL, its scheme and ssl query key; files are parsed the way
-    oslo.config parses them.
+    oslo.config parses them. A URL value also says whether it carries credentials (yes or no).
+  - Files that hold secrets by what they are (Ceph keyrings, keystone fernet and credential keys,
+    kolla passwords.yml, .pgpass, clouds.yaml, openrc files) are listed by name with owner and mode
+    in C(secret_files); their content is never read.
   - Only regular files are read, never through a link out of the gathered tree, each bounded in size
     and in number; everything not read (an unreadable container, a skipped file, a failing engine)
     is listed in the facts' C(incomplete), so the judge never passes a host on what it did not see.
@@ -1317,7 +1320,7 @@ def gather(params: dict[str, Any]) -> dict[str, Any]:
         if "config" in sources
         else {},
         "secret_files": guarded(
-            "config", gaps, list, lambda: secret_places(params["secret_places"], secrets, gaps)
+            "config", gaps, list, lambda: secret_places(params.get("secret_places") or [], secrets, gaps)
         )
         if "config" in sources
         else None,
