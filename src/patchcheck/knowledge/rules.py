@@ -193,7 +193,10 @@ def query_value(raw: Any, key: str) -> Any:
         pairs = [part.partition("=") for part in raw["query"].split("&") if part]
         values = [value for name, _eq, value in pairs if name.lower() == key.lower()]
     elif isinstance(raw, str):
-        values = [v for k, v in parse_qsl(urlsplit(raw.strip()).query) if k.lower() == key.lower()]
+        parts = urlsplit(raw.strip())
+        if not parts.scheme:
+            return UNKNOWN  # no URL: how the service reads it the facts do not tell
+        values = [v for k, v in parse_qsl(parts.query) if k.lower() == key.lower()]
     else:
         return UNKNOWN  # a list: the option given as several values is no single URL
     if not values:
