@@ -76,6 +76,12 @@ SECRET = {"redacted": True, "empty": False}
             "rabbit://u:p@h:5671/?ssl=tr%20ue&ssl_version=TLSv1_2",
             {**SECRET, "scheme": "rabbit", "credentials": True, "query": "ssl=?&ssl_version=TLSv1_2"},
         ),
+        (  # more query fields than the host reads: no query kept (a rule on it says unknown)
+            "DEFAULT",
+            "transport_url",
+            "rabbit://h:5671/?" + "ssl=1&" * 65,
+            {**SECRET, "scheme": "rabbit", "credentials": True},
+        ),
         (  # a URL inside other text: no query a service reads as this URL's
             "DEFAULT",
             "password",

@@ -886,16 +886,30 @@ def leave(filename: str, section: str, option: str, value: Any, keep: list[str])
         # whether the URL carries credentials (user information, a secret-looking query key): the
         # judge then knows the value is secret whatever its option is called; only the yes leaves
         record["credentials"] = url_credentials(text)
-        query = url_query(text.strip())
-        if query is not None:
+        pairs = query_pairs(url_query(text.strip()))
+        if pairs is not None:
             # a safe key's value leaves only as a short word; any other value as "?" (the key is
             # set, its value not shown), so a rule reading it says unknown instead of "absent"
             record["query"] = "&".join(
                 f"{k}={v if SHORT_WORD.fullmatch(v) else '?'}"
-                for k, v in parse_qsl(query)
+                for k, v in pairs
                 if k.lower() in SAFE_QUERY_KEYS
             )
     return record
+
+
+#: Query fields read of one URL; a URL with more keeps no query (a rule reading it says unknown).
+MAX_QUERY_FIELDS = 64
+
+
+def query_pairs(query: str | None) -> list[tuple[str, str]] | None:
+    """``parse_qsl`` of a query, None when there is none or it has more than MAX_QUERY_FIELDS fields."""
+    if query is None:
+        return None
+    try:
+        return parse_qsl(query, max_num_fields=MAX_QUERY_FIELDS)
+    except ValueError:
+        return None
 
 
 #: Query keys that carry a credential (``?password=``, ``?access_token=``), matched as parts of the key.
@@ -909,8 +923,10 @@ def url_credentials(text: str) -> bool:
     found = text.find("://")
     if found >= 0 and "@" in text[found + 3 :]:
         return True
-    query = text.split("?", 1)[1] if "?" in text else ""
-    return any(part in key.lower() for key, _value in parse_qsl(query) for part in CREDENTIAL_QUERY_PARTS)
+    pairs = query_pairs(text.split("?", 1)[1] if "?" in text else "")
+    if pairs is None:
+        return True  # too many fields to look at: errs towards yes
+    return any(part in key.lower() for key, _value in pairs for part in CREDENTIAL_QUERY_PARTS)
 
 
 def url_query(text: str) -> str | None:
