@@ -305,6 +305,7 @@ def test_one_module_call_per_host_secrets_stay_on_the_host_and_nothing_changes(
         "redacted": True,
         "empty": False,
         "scheme": "rabbit",
+        "credentials": True,
         "query": "ssl=1",
     }
     assert nova_conf["sections"]["service_user"]["send_service_user_token"] == "true"

@@ -207,21 +207,56 @@ def test_rabbit_rules_read_the_service_that_uses_the_library() -> None:
     assert value("OSSN-0096", "rabbit-verifies-broker-hostname", verified, "cinder") is True
 
 
-def test_a_redacted_url_is_only_evidence_for_what_was_kept() -> None:
-    redacted_tls = conf(
+def url(scheme: str | None, query: str | None, empty: bool = False) -> dict[str, Any]:
+    """A transport URL as the host collector sends it: redacted, with the parts it keeps."""
+    record: dict[str, Any] = {"redacted": True, "empty": empty}
+    if scheme is not None:
+        record["scheme"] = scheme
+    if query is not None:
+        record["query"] = query
+    return record
+
+
+@pytest.mark.parametrize(
+    ("transport_url", "expected"),
+    [
+        (url("rabbit", ""), False),  # plain AMQP: oslo.messaging uses TLS only with ssl set
+        (url("rabbit", "ssl_version=TLSv1_2"), False),  # a TLS version alone does not switch TLS on
+        (url("rabbit", "ssl=0"), False),
+        (url("rabbit", "ssl=1"), True),
+        (url("rabbit", "ssl=True"), True),  # oslo.config's Boolean, any case
+        (url("rabbits", ""), True),  # a TLS scheme errs towards affected
+        (url("rabbit", "ssl=?"), None),  # the host did not show the value
+        (url("rabbit", "ssl=1&ssl=0"), None),  # given twice: oslo.messaging would refuse it
+        (url(None, None), None),  # a redacted value lacking its parts: the facts do not tell
+        (url("rabbit", None), None),
+        (url(None, None, empty=True), None),  # empty: scheme_is cannot tell what oslo.messaging makes of it
+    ],
+)
+def test_a_redacted_transport_url_is_decided_from_its_kept_parts(
+    transport_url: dict[str, Any], expected: bool | None
+) -> None:
+    config = conf("nova", "nova.conf", DEFAULT={"transport_url": transport_url}, oslo_messaging_rabbit={})
+    assert value("OSSN-0096", "rabbit-tls-in-use", config, "nova") is expected
+
+
+def test_the_notification_transport_counts_and_the_default_url_is_plain() -> None:
+    notifications = conf(
         "nova",
         "nova.conf",
-        DEFAULT={"transport_url": {"redacted": True, "empty": False, "scheme": "rabbit", "query": "ssl=1"}},
-        oslo_messaging_rabbit={},
+        DEFAULT={"transport_url": url("rabbit", "")},
+        oslo_messaging_notifications={"transport_url": url("rabbit", "ssl=1")},
     )
-    redacted_plain = conf(
-        "nova",
-        "nova.conf",
-        DEFAULT={"transport_url": {"redacted": True, "empty": False, "scheme": "rabbit", "query": ""}},
-        oslo_messaging_rabbit={},
-    )
-    assert value("OSSN-0096", "rabbit-tls-in-use", redacted_tls, "nova") is True
-    assert value("OSSN-0096", "rabbit-tls-in-use", redacted_plain, "nova") is None
+    unset = conf("nova", "nova.conf", DEFAULT={"debug": "true"})
+    assert value("OSSN-0096", "rabbit-tls-in-use", notifications, "nova") is True
+    assert value("OSSN-0096", "rabbit-tls-in-use", unset, "nova") is False  # default rabbit://
+
+
+def test_url_query_evidence_names_the_kept_parts_only() -> None:
+    config = conf("nova", "nova.conf", DEFAULT={"transport_url": url("rabbit", "ssl=1")})
+    chosen = rule("OSSN-0096", "rabbit-tls-in-use")
+    evidence = " ".join(evaluate(chosen.expr, config, "nova").evidence)
+    assert "(redacted; scheme rabbit, query 'ssl=1'), query ssl = '1'" in evidence
 
 
 def test_a_value_oslo_config_would_reject_is_not_evidence() -> None:

@@ -17,7 +17,10 @@ description:
     its (file, section, option) is in keep_options (what the shipped rules read) or in a short list of
     options known to hold no secret, and it holds no URL. Every other value leaves as a redaction
     record, whether it is set and, for a URL, its scheme and ssl query key; files are parsed the way
-    oslo.config parses them.
+    oslo.config parses them. A URL value also says whether it carries credentials (yes or no).
+  - Files that hold secrets by what they are (Ceph keyrings, keystone fernet and credential keys,
+    kolla passwords.yml, .pgpass, clouds.yaml, openrc files) are listed by name with owner and mode
+    in C(secret_files); their content is never read.
   - Only regular files are read, never through a link out of the gathered tree, each bounded in size
     and in number; everything not read (an unreadable container, a skipped file, a failing engine)
     is listed in the facts' C(incomplete), so the judge never passes a host on what it did not see.
@@ -67,6 +70,13 @@ options:
     type: list
     elements: str
     default: [/etc, /etc/kolla]
+  secret_places:
+    description:
+      - Folders (not descended) where secret-bearing files are looked for by name besides the service
+        folders; only their owner and mode are read.
+    type: list
+    elements: str
+    default: [/etc/kolla, /etc/ceph, /etc/openstack, /root, /root/.config/openstack]
 author: patchcheck developers
 """
 
@@ -99,7 +109,7 @@ import stat
 import subprocess
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -152,8 +162,25 @@ HARMLESS_OPTIONS = (
     ),
     "*ml2_conf.ini:ml2_type_*:*",
 )
+#: Files that hold a secret by what they are, outside oslo.config: (pattern on the path below a
+#: searched folder, what it is). Only their owner and mode are read, never their content.
+SECRET_FILES = (
+    ("*.keyring", "Ceph keyring"),
+    ("fernet-keys/*", "keystone fernet key"),
+    ("credential-keys/*", "keystone credential key"),
+    ("passwords.yml", "kolla-ansible passwords"),
+    (".pgpass", "PostgreSQL password file"),
+    ("clouds.yaml", "OpenStack client configuration"),
+    ("secure.yaml", "OpenStack client secrets"),
+    ("*openrc*", "OpenStack credentials for a shell"),
+)
+MAX_SECRET_FILES = 500
+#: Folders outside the services' own where such files are kept, looked at without descending.
+SECRET_PLACES = ("/etc/kolla", "/etc/ceph", "/etc/openstack", "/root", "/root/.config/openstack")
 #: The only query keys of a URL value that leave the host (what rules about TLS read).
 SAFE_QUERY_KEYS = frozenset({"ssl", "ssl_version", "tls"})
+#: The shape of a safe query key's value that leaves as written (ssl=1, ssl_version=TLSv1_2).
+SHORT_WORD = re.compile(r"\w{1,16}")
 SCHEME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 
 
@@ -856,14 +883,63 @@ def leave(filename: str, section: str, option: str, value: Any, keep: list[str])
     record: dict[str, Any] = {"redacted": True, "empty": text.strip() == ""}
     if scheme is not None:
         record["scheme"] = scheme.lower()
-        query = text.split("?", 1)[1] if "?" in text else ""
-        safe = [
-            (k, v)
-            for k, v in parse_qsl(query)
-            if k.lower() in SAFE_QUERY_KEYS and re.fullmatch(r"\w{0,16}", v)
-        ]
-        record["query"] = "&".join(f"{k}={v}" for k, v in safe)
+        # whether the URL carries credentials (user information, a secret-looking query key): the
+        # judge then knows the value is secret whatever its option is called; only the yes leaves
+        record["credentials"] = url_credentials(text)
+        pairs = query_pairs(url_query(text.strip()))
+        if pairs is not None:
+            # a safe key's value leaves only as a short word; any other value as "?" (the key is
+            # set, its value not shown), so a rule reading it says unknown instead of "absent"
+            record["query"] = "&".join(
+                f"{k}={v if SHORT_WORD.fullmatch(v) else '?'}"
+                for k, v in pairs
+                if k.lower() in SAFE_QUERY_KEYS
+            )
     return record
+
+
+#: Query fields read of one URL; a URL with more keeps no query (a rule reading it says unknown).
+MAX_QUERY_FIELDS = 64
+
+
+def query_pairs(query: str | None) -> list[tuple[str, str]] | None:
+    """``parse_qsl`` of a query, None when there is none or it has more than MAX_QUERY_FIELDS fields."""
+    if query is None:
+        return None
+    try:
+        return parse_qsl(query, max_num_fields=MAX_QUERY_FIELDS)
+    except ValueError:
+        return None
+
+
+#: Query keys that carry a credential (``?password=``, ``?access_token=``), matched as parts of the key.
+CREDENTIAL_QUERY_PARTS = ("pass", "secret", "token", "key", "auth", "credential", "signature")
+
+
+def url_credentials(text: str) -> bool:
+    """Whether a value holding a URL may carry a credential: an ``@`` after its ``://`` (user
+    information, as ``patchcheck.urls`` strips it: anything up to the last ``@``), or a query key
+    containing a credential word. Errs towards yes; linear in the text."""
+    found = text.find("://")
+    if found >= 0 and "@" in text[found + 3 :]:
+        return True
+    pairs = query_pairs(text.split("?", 1)[1] if "?" in text else "")
+    if pairs is None:
+        return True  # too many fields to look at: errs towards yes
+    return any(part in key.lower() for key, _value in pairs for part in CREDENTIAL_QUERY_PARTS)
+
+
+def url_query(text: str) -> str | None:
+    """The query of a value that is one URL, as ``urllib.parse.urlsplit`` (and so oslo.messaging's
+    ``urlparse``) reads it: up to a ``#``; None when the value is not one URL or does not split.
+    A URL inside other text has no query a service reads, so none is kept for it."""
+    scheme = url_scheme(text)
+    if scheme is None or not text.startswith(f"{scheme}://"):
+        return None
+    try:
+        return urlsplit(text).query
+    except ValueError:
+        return None
 
 
 def url_scheme(text: str) -> str | None:
@@ -982,14 +1058,20 @@ def unquote(value: str) -> str:
 
 
 def configuration(
-    services: list[str], roots: list[str], keep: list[str], errors: list[str], gaps: list[dict[str, str]]
+    services: list[str],
+    roots: list[str],
+    keep: list[str],
+    errors: list[str],
+    gaps: list[dict[str, str]],
+    secrets: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Every configuration file of every service's folders, per file as it is on disk.
 
     A service's folders are ``<root>/<service>`` and ``<root>/<service>-*`` (Kolla: one per
     container); below them ``<service>.conf.d/`` (oslo.config's config-dir), per-program files
     (``nova-compute.conf``) and keystone's ``domains/`` are read like the main file. The judge
-    merges them as oslo.config does (``patchcheck.judge.effective_config``).
+    merges them as oslo.config does (``patchcheck.judge.effective_config``). Secret-bearing
+    files met on the way (``SECRET_FILES``) are added to ``secrets`` by owner and mode.
     """
     listed = {root: service_folders(root, services, gaps) for root in roots}
     result: dict[str, Any] = {}
@@ -1004,6 +1086,8 @@ def configuration(
                     d for d in subdirectories if directory.count(os.sep) - folder.count(os.sep) < 2
                 ]
                 for name in sorted(names):
+                    if secrets is not None:
+                        note_secret_file(os.path.join(directory, name), folder, secrets, gaps)
                     if not name.endswith(CONFIG_SUFFIXES):
                         continue
                     if len(files) >= MAX_CONFIG_FILES:
@@ -1018,6 +1102,70 @@ def configuration(
         if files:
             result[service] = files
     return result
+
+
+def secret_file_kind(relative: str) -> str | None:
+    """What a file holds by its name (``SECRET_FILES``), or None."""
+    for pattern, kind in SECRET_FILES:
+        if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(os.path.basename(relative), pattern):
+            return kind
+    return None
+
+
+def note_secret_file(
+    path: str, folder: str, secrets: list[dict[str, str]], gaps: list[dict[str, str]]
+) -> None:
+    """Add ``path`` to ``secrets`` with owner and mode when its name says it holds a secret.
+
+    Only ``stat`` is called: the content stays unread. A link is followed (Kolla links keyrings),
+    a file that is no regular file is no secret file, one that cannot be looked at is a gap.
+    """
+    kind = secret_file_kind(os.path.relpath(path, folder))
+    if kind is None or any(known["path"] == path for known in secrets):
+        return
+    if len(secrets) >= MAX_SECRET_FILES:
+        incomplete(gaps, "config", path, f"more than {MAX_SECRET_FILES} secret-bearing files; not looked at")
+        return
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return  # a dangling link holds nothing
+    except OSError as exc:
+        incomplete(gaps, "config", path, f"{exc.strerror or type(exc).__name__}")
+        return
+    if stat.S_ISREG(info.st_mode):
+        secrets.append(
+            {
+                "path": path,
+                "kind": kind,
+                "owner": name_of(pwd.getpwuid, info.st_uid),
+                "group": name_of(grp.getgrgid, info.st_gid),
+                "mode": f"{stat.S_IMODE(info.st_mode):04o}",
+            }
+        )
+
+
+def secret_places(
+    places: list[str], secrets: list[dict[str, str]], gaps: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """``secrets`` and the secret-bearing files directly in ``places`` (``/etc/kolla/passwords.yml``,
+    ``/etc/ceph/*.keyring``)."""
+    for place in places:
+        try:
+            with os.scandir(place) as entries:
+                names = sorted(entry.name for entry in entries)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except PermissionError:
+            # gathering without root meets /root at 0700: a folder an ordinary user may not
+            # list exposes nothing to ordinary users either, which is what the check is about
+            continue
+        except OSError as exc:
+            skipped_folder(exc, gaps)
+            continue
+        for name in names:
+            note_secret_file(os.path.join(place, name), place, secrets, gaps)
+    return secrets
 
 
 def of_service(name: str, service: str) -> bool:
@@ -1153,6 +1301,7 @@ def gather(params: dict[str, Any]) -> dict[str, Any]:
     keep = [*HARMLESS_OPTIONS, *(params.get("keep_options") or [])]
     errors: list[str] = []
     gaps: list[dict[str, str]] = []
+    secrets: list[dict[str, str]] = []
     sources = set(params["sources"])
     facts = {
         "schema_version": SCHEMA_VERSION,
@@ -1182,10 +1331,15 @@ def gather(params: dict[str, Any]) -> dict[str, Any]:
             "config",
             gaps,
             dict,
-            lambda: configuration(params["services"], params["config_roots"], keep, errors, gaps),
+            lambda: configuration(params["services"], params["config_roots"], keep, errors, gaps, secrets),
         )
         if "config" in sources
         else {},
+        "secret_files": guarded(
+            "config", gaps, list, lambda: secret_places(params.get("secret_places") or [], secrets, gaps)
+        )
+        if "config" in sources
+        else None,
         "sources": sorted(sources),
         "errors": errors,
         "incomplete": gaps,
@@ -1224,6 +1378,7 @@ def main() -> None:
             "venvs": {"type": "list", "elements": "str", "default": []},
             "keep_options": {"type": "list", "elements": "str", "default": []},
             "config_roots": {"type": "list", "elements": "str", "default": ["/etc", "/etc/kolla"]},
+            "secret_places": {"type": "list", "elements": "str", "default": list(SECRET_PLACES)},
             "host": {"type": "str", "default": None},
             "collector_version": {"type": "str", "default": None},
             "sources": {

@@ -153,6 +153,17 @@ class ConfigFile:
 
 
 @dataclass(frozen=True)
+class SecretFile:
+    """A file holding a secret by what it is (a Ceph keyring, a fernet key): its mode, never its content."""
+
+    path: str
+    kind: str
+    owner: str
+    group: str
+    mode: str
+
+
+@dataclass(frozen=True)
 class HostFacts:
     """What the host collector read on one host (or why it could not)."""
 
@@ -168,6 +179,8 @@ class HostFacts:
     """What the collector was asked to read; the document itself is not kept (10,000 hosts must fit)."""
     incomplete: tuple[tuple[str, str, str], ...] = ()
     """(source, item, reason) of everything the collector could not read completely."""
+    secret_files: tuple[SecretFile, ...] | None = None
+    """Secret-bearing files found by name; None from collectors that did not look for them."""
 
     @property
     def gaps(self) -> list[str]:
@@ -286,6 +299,12 @@ class HostFacts:
                 for entry in document.get("incomplete") or ()
             )
             + tuple(unread),
+            secret_files=None
+            if document.get("secret_files") is None
+            else tuple(
+                SecretFile(f["path"], f["kind"], f["owner"], f["group"], f["mode"])
+                for f in document["secret_files"]
+            ),
         )
 
 

@@ -107,9 +107,11 @@ def folder_views(service: str, folder: str, files: list[ConfigFile]) -> list[Vie
             continue
         names = [f.name for f in chain]
         label = f"{folder} ({program}: {', '.join(names)})"
-        # a rule names the main file or the program's own: a program without a main file
-        # (glance-api) answers for its own name only
-        names_read = {f"{program}.conf"} | ({main} if main in by_name else set())
+        # a rule names the main file or the program's own, and means what the program reads:
+        # a program without a main file (glance-api, whose options are all in glance-api.conf)
+        # answers for both names too, or a rule on "{service}.conf" (OSSN-0096's transport_url)
+        # could never be decided for glance
+        names_read = {f"{program}.conf", main}
         covers = frozenset({*by_name, *names_read})
         unread = [f.name for f in chain if not f.readable]
         if unread:

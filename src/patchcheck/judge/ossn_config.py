@@ -14,6 +14,7 @@ from patchcheck.judge.inventory_complete import partial_evidence
 from patchcheck.judge.ossa_patched import evaluate_rule
 from patchcheck.judge.verdict import Finding, Result
 from patchcheck.knowledge.advisories import AdvisoryIndex
+from patchcheck.knowledge.secrecy import secret_options
 
 TESTCASE = "scs-0124-ossn-config"
 
@@ -49,24 +50,22 @@ def judge_host_config(facts: HostFacts, index: AdvisoryIndex) -> list[Finding]:
             )
         )
     findings += judge_secret_file_modes(facts)
+    findings += judge_secret_bearing_files(facts)
     return findings + partial_evidence(TESTCASE, facts)
 
 
 def judge_secret_file_modes(facts: HostFacts) -> list[Finding]:
-    """Configuration that may hold secrets must not be readable by everyone (the Security Guide: 0640).
+    """Configuration holding secrets must not be readable by everyone (the Security Guide: 0640).
 
-    The mode was read on the host with the file. A value leaves the host only when it is known
-    to be harmless (the allowlist); every other non-empty value was redacted there, so it may be
-    a secret, and a world-readable file holding one is FAIL, whatever the option is called.
+    The mode was read on the host with the file. Secret is what the services declare
+    (``knowledge/secrecy.py``: options registered ``secret=True``, then a name pattern for options
+    no service declares), not "redacted": a stock ``rootwrap.conf`` or ``api-paste.ini`` holds
+    values that were redacted because no one put them on the allowlist, and no secret. Only the
+    option's name decides; its value never left the host (set and non-empty is all it says).
     """
     findings = []
     for config_file in facts.config:
-        secrets = [
-            f"[{section}] {option}"
-            for section, options in config_file.sections.items()
-            for option, value in options.items()
-            if is_secret(value)
-        ]
+        secrets = secret_settings(config_file.sections)
         if not secrets:
             continue
         world_readable = int(config_file.mode, 8) & 0o004
@@ -79,14 +78,58 @@ def judge_secret_file_modes(facts: HostFacts) -> list[Finding]:
                 TESTCASE,
                 f"{facts.host} {config_file.path} mode",
                 result,
-                f"{facts.host}: {config_file.path} (mode {config_file.mode}, owner {owner}) holds values "
-                f"that may be secret ({shown}) and is {state}",
+                f"{facts.host}: {config_file.path} (mode {config_file.mode}, owner {owner}) sets secret "
+                f"options ({shown}) and is {state}",
                 {"host": facts.host, "path": config_file.path, "mode": config_file.mode},
             )
         )
     return findings
 
 
-def is_secret(value: object) -> bool:
-    values = value if isinstance(value, list) else [value]
-    return any(isinstance(v, dict) and v.get("redacted") and not v.get("empty") for v in values)
+def judge_secret_bearing_files(facts: HostFacts) -> list[Finding]:
+    """Files that are secrets by what they are (keyrings, fernet keys, passwords.yml, .pgpass,
+    clouds.yaml, openrc), found by name on the host: readable by everyone is FAIL.
+
+    clouds.yaml and openrc files count whether or not they hold a password (their content is
+    never read): errs towards FAIL. Facts from a collector that did not look name no such file.
+    """
+    findings = []
+    for secret_file in facts.secret_files or ():
+        world_readable = int(secret_file.mode, 8) & 0o004
+        state = "readable by everyone" if world_readable else "not readable by everyone"
+        findings.append(
+            Finding(
+                TESTCASE,
+                f"{facts.host} {secret_file.path} mode",
+                Result.FAIL if world_readable else Result.PASS,
+                f"{facts.host}: {secret_file.path} (mode {secret_file.mode}, owner "
+                f"{secret_file.owner}:{secret_file.group}) is a {secret_file.kind} and is {state}",
+                {"host": facts.host, "path": secret_file.path, "mode": secret_file.mode},
+            )
+        )
+    return findings
+
+
+def secret_settings(sections: dict[str, dict[str, object]]) -> list[str]:
+    """``[section] option`` of every secret a file sets: a declared (or secret-looking) option
+    name with a non-empty value, or a URL the host saw carrying credentials."""
+    knowledge = secret_options()
+    return [
+        f"[{section}] {option}"
+        for section, options in sections.items()
+        for option, value in (options or {}).items()
+        if is_set_redacted(value) and (knowledge.is_secret(section, option) or carries_credentials(value))
+    ]
+
+
+def is_set_redacted(value: object) -> bool:
+    """A value the host redacted and that is not empty: set, and possibly a secret if its option is one."""
+    return any(isinstance(v, dict) and v.get("redacted") and not v.get("empty") for v in occurrences(value))
+
+
+def carries_credentials(value: object) -> bool:
+    return any(isinstance(v, dict) and v.get("credentials") for v in occurrences(value))
+
+
+def occurrences(value: object) -> list[object]:
+    return value if isinstance(value, list) else [value]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import jmespath
 
@@ -111,6 +111,8 @@ def validate(expr: Any, where: str) -> None:
         tests = [key for key in TESTS if key in expr]
         if missing or len(tests) != 1:
             raise RuleError(f"{where}: needs file, section, option and exactly one of {', '.join(TESTS)}")
+        if "url_query" in expr and (not isinstance(expr["url_query"], str) or "scheme_is" in expr):
+            raise RuleError(f"{where}: url_query names one query key, and scheme_is reads no query")
 
 
 def as_bool(value: Any) -> bool | None:
@@ -156,9 +158,62 @@ def evaluate(expr: dict[str, Any], config: Config, service: str) -> Evaluation:
     section = files[filename].get(expr["section"], {})
     present = expr["option"] in section
     raw = section[expr["option"]] if present else expr.get("default")
-    shown = "(redacted)" if is_redacted(raw) else repr(raw)
+    shown = redacted_text(raw) if is_redacted(raw) else repr(raw)
     evidence = [f"{where} = {shown}{'' if present else ' (unset, default)'}"]
+    if "url_query" in expr:
+        raw = query_value(raw, expr["url_query"])
+        if raw is UNKNOWN:
+            evidence[0] += f": its query key {expr['url_query']} cannot be read from the facts"
+            return Evaluation(None, evidence)
+        evidence[0] += f", query {expr['url_query']} = {'(absent)' if raw is None else repr(raw)}"
     return Evaluation(apply_test(expr, raw), evidence)
+
+
+#: A URL's query key whose value the facts do not tell (a record without its query, the key given
+#: twice, a value the host did not send): the test on it is unknown, never false.
+UNKNOWN = object()
+
+
+def query_value(raw: Any, key: str) -> Any:
+    """The value of query key ``key`` of a URL option (``url_query``), None when the URL lacks it.
+
+    oslo.messaging reads a transport URL's query as ``[oslo_messaging_rabbit]`` options
+    (``?ssl=1``); the host keeps those keys of a redacted URL (``{"redacted": true, "scheme":
+    "rabbit", "query": "ssl=1"}``), a value it does not show as ``key=?``. Keys compare without
+    case (errs towards reading a key the service might refuse). An unset or empty option has no
+    query; a record without ``query`` (not a URL, or a collector that kept none) is UNKNOWN.
+    """
+    if raw is None:
+        return None
+    if is_redacted(raw):
+        if raw.get("empty"):
+            return None
+        if not isinstance(raw.get("query"), str):
+            return UNKNOWN
+        pairs = [part.partition("=") for part in raw["query"].split("&") if part]
+        values = [value for name, _eq, value in pairs if name.lower() == key.lower()]
+    elif isinstance(raw, str):
+        parts = urlsplit(raw.strip())
+        if not parts.scheme:
+            return UNKNOWN  # no URL: how the service reads it the facts do not tell
+        values = [v for k, v in parse_qsl(parts.query) if k.lower() == key.lower()]
+    else:
+        return UNKNOWN  # a list: the option given as several values is no single URL
+    if not values:
+        return None
+    if len(values) > 1 or values[0] == "?":
+        return UNKNOWN
+    return values[0]
+
+
+def redacted_text(raw: dict[str, Any]) -> str:
+    """A redacted value as evidence: only the parts the host sent (scheme, TLS query keys)."""
+    parts = [
+        f"scheme {raw['scheme']}" if raw.get("scheme") else "",
+        f"query {raw['query']!r}" if raw.get("query") else "",
+    ]
+    kept = ", ".join(part for part in parts if part)
+    return f"(redacted{'; ' + kept if kept else ''})"
 
 
 def values_read(expr: dict[str, Any], files: dict[str, Any], owner: str) -> list[str]:
