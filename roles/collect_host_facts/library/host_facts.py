@@ -34,7 +34,7 @@ options:
     required: true
   distributions:
     description:
-      - Python distribution names that stand for another product key (C(openstack-heat: heat)); the
+      - Python distribution names that stand for another product key (C(openstack-heat) stands for C(heat)); the
         operator playbook passes C(patchcheck advisories distributions), built from openstack/releases.
     type: dict
     default: {}
