@@ -34,8 +34,9 @@ options:
     required: true
   distributions:
     description:
-      - Python distribution names that stand for another product key (C(openstack-heat) stands for C(heat)); the
-        operator playbook passes C(patchcheck advisories distributions), built from openstack/releases.
+      - Python distribution names that stand for another product key (C(openstack-heat) stands for
+        C(heat)); the operator playbook passes C(patchcheck advisories distributions), built from
+        openstack/releases.
     type: dict
     default: {}
   services:
