@@ -330,6 +330,9 @@ def cmd_advisories(args: argparse.Namespace) -> int:
             )
         )
         return ExitCode.PASS
+    if args.action == "services":
+        print("\n".join(sorted(index.services)))
+        return ExitCode.PASS
     if args.action == "distributions":
         from patchcheck.knowledge.sources import distribution_aliases
 
@@ -729,6 +732,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--product")
     listing.add_argument("--all", action="store_true")
     actions.add_parser("products", help="every product the index knows (what the host collector reports)")
+    actions.add_parser(
+        "services",
+        help="every deliverable openstack/releases calls a service (whose configuration folders a host has)",
+    )
     actions.add_parser(
         "distributions",
         help="Python distribution name -> product where they differ, as JSON (openstack-heat -> heat)",

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from patchcheck.knowledge import sources
 from patchcheck.knowledge.advisories import shipped_index
@@ -20,6 +21,8 @@ from patchcheck.knowledge.sources import (
     read_deliverable_facts,
 )
 from tests.helpers import shared_data
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +77,25 @@ def test_the_index_in_force_maps_distribution_names() -> None:
     assert index.series_of("openstack-heat", "22.0.1") == "caracal"
     assert index.series_of("zaqar", "19.0.0") == "dalmatian"
     assert "zaqar" in index.services
+
+
+def test_the_operator_playbook_reads_the_configuration_of_every_service(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 27: trove's and zaqar's /etc went unread (a hand list); the playbook now asks the index."""
+    from patchcheck.cli import main
+
+    assert main(["advisories", "services"]) == 0
+    services = capsys.readouterr().out.split()
+    assert {"trove", "zaqar", "nova", "heat"} <= set(services)
+    playbook = yaml.safe_load((ROOT / "playbooks" / "operator_check.yaml").read_text(encoding="utf-8"))
+    gathering = next(play for play in playbook if play.get("roles"))
+    passed = gathering["roles"][0]["vars"]["collect_host_facts_services"]
+    assert "patchcheck_services.stdout_lines" in passed
+    asked = [
+        task
+        for play in playbook
+        for task in play.get("tasks", [])
+        if task.get("register") == "patchcheck_services"
+    ]
+    assert asked and asked[0]["ansible.builtin.command"]["argv"][1:] == ["advisories", "services"]

@@ -44,7 +44,7 @@ options:
     type: list
     elements: str
     default: [aodh, barbican, ceilometer, cinder, designate, glance, heat, horizon, ironic, keystone,
-              magnum, manila, neutron, nova, octavia, placement, swift]
+              magnum, manila, neutron, nova, octavia, placement, swift, trove, zaqar]
   venvs:
     description: Extra virtual environments (their root folders) to scan besides the standard places.
     type: list
@@ -1373,6 +1373,8 @@ def main() -> None:
                     "octavia",
                     "placement",
                     "swift",
+                    "trove",
+                    "zaqar",
                 ],
             },
             "distributions": {"type": "dict", "default": {}},
