@@ -63,6 +63,7 @@ class TrixieRun:
     before: str
     after: str
     changed: list[str]
+    watched: frozenset[str]
 
 
 def tree_state(root: Path) -> dict[str, str]:
@@ -161,7 +162,7 @@ def trixie_run(trixie_tarball: Path, tmp_path_factory: pytest.TempPathFactory) -
             )
             after = tree_state(root)
         changed = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
-        yield TrixieRun(run, root, day, digest(before), digest(after), changed)
+        yield TrixieRun(run, root, day, digest(before), digest(after), changed, frozenset(before))
     finally:
         assert not HOST.mount_points(root), "the test host's mounts are still there"
 
@@ -191,6 +192,11 @@ def test_the_run_gathered_the_host_in_one_read_only_task(trixie_run: TrixieRun) 
     assert document.get("failure") is None, document.get("failure")
     assert trixie_run.changed == [], f"the operator run changed files of the host: {trixie_run.changed[:20]}"
     assert trixie_run.before == trixie_run.after
+    # the watch covered what the run read: configuration, dpkg's database, the venv, the container's layer
+    for path in ("etc/heat/heat.conf", "var/lib/dpkg/status", "etc/kolla/barbican-api/barbican.conf"):
+        assert path in trixie_run.watched
+    assert any(p.endswith("/merged/var/lib/kolla/venv/lib/python3") for p in trixie_run.watched)
+    assert any(p.startswith("openstack/venvs/heat-29.2.4/lib/") for p in trixie_run.watched)
 
 
 def test_no_canary_leaves_the_host(trixie_run: TrixieRun) -> None:
