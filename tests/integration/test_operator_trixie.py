@@ -185,7 +185,7 @@ def days_after(day: str, deadline: str) -> int:
     return (dt.date.fromisoformat(day) - dt.date.fromisoformat(deadline)).days
 
 
-def test_the_run_gathered_the_host_in_one_read_only_task(trixie_run: TrixieRun) -> None:
+def test_the_run_gathers_the_host_and_changes_no_file_of_it(trixie_run: TrixieRun) -> None:
     output = trixie_run.run.output
     assert "trixie1" in output
     document = facts(trixie_run)
