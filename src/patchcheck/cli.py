@@ -167,7 +167,7 @@ def write_outputs(args: argparse.Namespace) -> int:
     with atomic_writer(out / "vex.cdx.json") as stream:
         vex.write_cyclonedx_vex(verdicts, args.subject, stream)
     # OpenVEX needs at least one statement; an SBOM needs an inventory (host runs)
-    if vex.advisory_items(verdicts):
+    if vex.has_advisory_items(verdicts):
         with atomic_writer(out / "vex.openvex.json") as stream:
             vex.write_openvex(verdicts, args.subject, stream)
     else:  # never leave an earlier run's file beside this run's report

@@ -136,16 +136,19 @@ def held_by_loading(path: Path) -> int:
     return held
 
 
-def test_loaded_verdicts_share_the_strings_hosts_repeat(tmp_path: Path) -> None:
-    """Products, statuses, urls repeat on every host: one string each, not one per host (issue 26)."""
+def test_loaded_verdicts_hold_less_than_the_file(tmp_path: Path) -> None:
+    """Items stay packed until read, the header's repeated strings are shared (issue 26).
+
+    As objects the items took 4.2 times the file, 2.9 times with shared strings; packed, the
+    whole loaded document is below the file's size.
+    """
     path = tmp_path / "verdicts.json"
     fleet(400).write(path)
     verdicts = load_verdicts(path)
     first, last = verdicts.testcases[0].items[0].evidence, verdicts.testcases[0].items[-1].evidence
-    assert first["url"] == last["url"] and first["url"] is last["url"]
-    assert first["cves"][0] is last["cves"][0]
-    assert first["host"] != last["host"]
-    # each item's own sentence and id are not looked up (they never repeat)
+    assert first["url"] == last["url"] and first["host"] != last["host"]  # read back whole
+    products = [host["components"][0]["product"] for host in verdicts.inventory]
+    assert products[0] == products[-1] and products[0] is products[-1]
     size = path.stat().st_size
     held = held_by_loading(path)
-    assert held < 3 * size, f"{held} bytes held for a {size}-byte verdicts file (4.2 times before sharing)"
+    assert held < size, f"{held} bytes held for a {size}-byte verdicts file (4.2 times before sharing)"

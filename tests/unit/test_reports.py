@@ -165,3 +165,53 @@ def test_verdicts_file_round_trip_and_tamper_check(tmp_path: Path) -> None:
     (tmp_path / "verdicts.json").write_text(text)
     with pytest.raises(InputError, match=r"testcases\[0\]\.result: says PASS but its items give FAIL"):
         load_verdicts(tmp_path / "verdicts.json")
+
+
+TRICKY_MESSAGES = [
+    "plain",
+    "x" * 300 + " words " * 40,  # folded past the line width
+    "quote ' and \" and: colon # hash",
+    "line\nbreak\n\nand an empty line",
+    "non-ASCII … ü ✓ and \u2028 and \x85",
+    "  leading and trailing spaces  ",
+    "- looks like a list item",
+    "",
+    "tab\there \x07 bell",
+]
+
+
+@pytest.mark.parametrize("batch", [1, 3, 2000])
+def test_streamed_report_is_the_text_of_the_whole_dump(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """``write_report`` streams the log lines in batches; the text is what dumping it whole gave."""
+    from patchcheck.report import scs_report
+
+    monkeypatch.setattr(scs_report, "BATCH_LINES", batch)
+    judged = verdicts(*(item(Result.FAIL, subject=message) for message in TRICKY_MESSAGES))
+    report = build_report(judged, shipped_scope(), "c", ["patchcheck"], 1, now=NOW)
+    write_report(report, tmp_path / "report.yaml")
+    (invocation,) = report["run"]["invocations"].values()
+    plain = {**report, "run": {**report["run"], "invocations": {invocation["id"]: {**invocation}}}}
+    plain["run"]["invocations"][invocation["id"]]["stderr"] = list(invocation["stderr"])
+    whole = yaml.dump(
+        plain, Dumper=scs_report.DUMPER, default_flow_style=False, sort_keys=False, explicit_start=True
+    )
+    assert (tmp_path / "report.yaml").read_text() == whole
+    assert invocation["error"] == len(TRICKY_MESSAGES)  # counted as they were packed
+    assert yaml.safe_load(whole)["run"]["invocations"][invocation["id"]]["stderr"][
+        -len(TRICKY_MESSAGES) :
+    ] == [
+        f"ERROR: scs-0124-maintained-release: {message}: fail because of evidence"
+        for message in TRICKY_MESSAGES
+    ]
+
+
+def test_a_report_without_log_lines_says_so_in_yaml(tmp_path: Path) -> None:
+    import io
+
+    from patchcheck.report.scs_report import LogLines, write_sequence
+
+    text = io.StringIO()
+    write_sequence(text, "stderr", "      ", LogLines([]))
+    assert text.getvalue() == "      stderr: []\n"

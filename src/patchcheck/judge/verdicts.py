@@ -11,13 +11,14 @@ import datetime as dt
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from patchcheck.errors import InputError
 from patchcheck.files import MAX_INPUT_BYTES, atomic_writer, read_input_text
+from patchcheck.judge.packed_items import PackedItems, result_counts
 from patchcheck.judge.verdict import Result, combine
 from patchcheck.judge.verdicts_reader import read_pieces
 
@@ -77,11 +78,12 @@ class TestcaseVerdict:
 
     id: str
     description: str
-    items: list[Item] = field(default_factory=list)
+    items: Sequence[Item] = field(default_factory=list)
+    """A list, or ``PackedItems`` when read from a file (compressed until iterated)."""
 
     @property
     def result(self) -> Result:
-        return combine([item.result for item in self.items])
+        return combine(list(result_counts(self.items)))
 
 
 @dataclass
@@ -292,27 +294,35 @@ def read_verdicts_document(path: Path) -> Any:
         raise InputError(path, "$", "nested too deeply to be a verdicts file") from None
 
 
+#: Result by its value (a dict lookup; ``Result(value)`` costs several times more per item).
+RESULTS = {result.value: result for result in Result}
+
+
 def item_from(entry: Any) -> Item:
     """An item of the verdicts file as an ``Item``; ``KeyError``/``ValueError`` for a malformed one."""
     if isinstance(entry, Item):  # made while the file was read piece by piece
         return entry
+    value = entry["result"]
     return Item(
         entry["nodeid"],
         entry["subject"],
-        Result(entry["result"]),
+        (RESULTS.get(value) if type(value) is str else None) or Result(value),  # Result(): the error
         entry["message"],
         entry.get("evidence", {}),
     )
 
 
 def read_document(path: Path) -> Any:
-    """The verdicts document, read piece by piece (``verdicts_reader``) with its items already made.
+    """The verdicts document, read piece by piece (``verdicts_reader``), each testcase's items
+    checked and kept packed (``packed_items``: compressed text, made into objects while read).
 
     A file that reader does not take (not of the writer's shape, not JSON, a malformed item) is
     read whole instead, so that its refusal says exactly what it said before, in the same order.
     """
     try:
-        return read_pieces(path, MAX_INPUT_BYTES, sharing_strings(), item_from)
+        return read_pieces(
+            path, MAX_INPUT_BYTES, sharing_strings(), item_from, pack=lambda: PackedItems(item_from)
+        )
     except (ValueError, KeyError, TypeError, RecursionError):
         return read_verdicts_document(path)
 
@@ -326,7 +336,9 @@ def load_verdicts(path: Path) -> Verdicts:
     try:
         testcases = []
         for number, entry in enumerate(document["testcases"]):
-            items = [item_from(item) for item in entry["items"]]
+            items = entry["items"]
+            if not isinstance(items, PackedItems):
+                items = [item_from(item) for item in items]
             verdict = TestcaseVerdict(entry["id"], entry.get("description", ""), items)
             if verdict.result.value != entry["result"]:
                 raise InputError(

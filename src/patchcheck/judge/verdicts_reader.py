@@ -78,15 +78,24 @@ class ChunkedJson:
         A value ending exactly at the buffer's end may go on (a number), so it is parsed again
         with more text; the chunk doubles each time, so a long value costs about twice its length.
         """
+        return self.value_and_text()[0]
+
+    def value_and_text(self, decoder: json.JSONDecoder | None = None) -> tuple[Any, str]:
+        """The next JSON value and its text as the file has it (``value`` says how it is read).
+
+        ``decoder`` replaces the reader's own for this value (packed items need no shared strings).
+        """
+        decode = (decoder or self.decoder).raw_decode
         self.next_char()
         while True:
             try:
-                value, end = self.decoder.raw_decode(self.buffer, self.pos)
+                value, end = decode(self.buffer, self.pos)
             except json.JSONDecodeError:
                 end = -1
             if end >= 0 and (end < len(self.buffer) or self.eof):
+                text = self.buffer[self.pos : end]
                 self.pos, self.chunk = end, CHUNK_BYTES
-                return value
+                return value, text
             if not self.fill():
                 raise Shape("a value is cut short or not JSON")
             self.chunk *= 2
@@ -155,9 +164,12 @@ def read_pieces(
     object_pairs_hook: Callable[[list[tuple[str, Any]]], Any],
     item: Callable[[Any], Any],
     what: str = "verdicts file",
+    pack: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
     """The verdicts document with each testcase's items already made by ``item``.
 
+    With ``pack`` (a factory of ``packed_items.PackedItems``), each testcase's items are checked
+    by ``item`` and kept as their text in a new store from ``pack`` instead of as objects.
     ``InputError`` for a file that is no regular file or too large (final); ``ValueError`` for
     anything else this reader does not take (the caller reads the file whole to say why).
     """
@@ -166,7 +178,7 @@ def read_pieces(
         document: dict[str, Any] = {}
         for key in reader.members():
             if key == "testcases":
-                document[key] = [testcase(reader, item) for _ in reader.elements()]
+                document[key] = [testcase(reader, item, pack) for _ in reader.elements()]
             else:
                 document[key] = reader.value()
         if reader.next_char() != "":
@@ -174,10 +186,18 @@ def read_pieces(
     return document
 
 
-def testcase(reader: ChunkedJson, item: Callable[[Any], Any]) -> dict[str, Any]:
+def testcase(
+    reader: ChunkedJson, item: Callable[[Any], Any], pack: Callable[[], Any] | None
+) -> dict[str, Any]:
     entry: dict[str, Any] = {}
     for key in reader.members():
-        if key == "items":
+        if key == "items" and pack is not None:
+            store, plain = pack(), json.JSONDecoder()
+            entry[key] = store
+            for _ in reader.elements():
+                value, text = reader.value_and_text(plain)
+                store.append(item(value).result, text)
+        elif key == "items":
             entry[key] = [item(reader.value()) for _ in reader.elements()]
         else:
             entry[key] = reader.value()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from patchcheck.judge.packed_items import items_having
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Item, Verdicts
 
@@ -44,6 +45,9 @@ NOTHING_JUDGED = (
     "Give the judge facts this testcase applies to (host facts from the operator run, "
     "tenant facts from the nightly check), or leave it out of the scope (`--tests`)"
 )
+
+
+ABORT_ONLY = frozenset({Result.ABORT})
 
 
 def resolves(item: Item) -> str:
@@ -85,7 +89,7 @@ def aborts_by_resolution(verdicts: Verdicts) -> dict[str, list[Abort]]:
         if not testcase.items:
             reason = f"{testcase.id}: no item was judged, so this testcase proves nothing"
             grouped.setdefault(NOTHING_JUDGED, []).append(Abort(testcase.id, testcase.id, reason))
-        for item in testcase.items:
+        for item in items_having(testcase.items, ABORT_ONLY):  # packed items: ABORT batches only
             if item.result is Result.ABORT:
                 grouped.setdefault(resolves(item), []).append(Abort(testcase.id, item.subject, item.message))
     return grouped

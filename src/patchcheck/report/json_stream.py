@@ -13,11 +13,19 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 
+class Encoded(str):
+    """An element already encoded by ``encoded`` at the depth it is written at (passed through)."""
+
+    __slots__ = ()
+
+
 def encoded(element: Any, depth: int) -> str:
     """``element`` as ``json.dumps(..., indent=1)`` writes it ``depth`` levels into a document.
 
     JSON strings never hold a raw line break, so indenting every line is safe.
     """
+    if isinstance(element, Encoded):
+        return element
     return json.dumps(element, indent=1).replace("\n", "\n" + " " * depth)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from patchcheck.files import atomic_writer
+from patchcheck.judge.packed_items import result_counts
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Verdicts
 
@@ -75,8 +76,9 @@ def write_junit_stream(verdicts: Verdicts, subject: str, stream: TextIO) -> None
     stream.write(start_tag(root) + "\n  ")
     for number, testcase in enumerate(verdicts.testcases):
         items = testcase.items or []
-        failures = sum(1 for item in items if item.result is Result.FAIL)
-        errors = sum(1 for item in items if item.result is Result.ABORT) + (0 if items else 1)
+        counts = result_counts(items)  # packed items know their counts: one pass, not three
+        failures = counts[Result.FAIL]
+        errors = counts[Result.ABORT] + (0 if items else 1)
         suite = ET.Element("testsuite", name=testcase.id)
         suite.set("tests", str(max(len(items), 1)))
         suite.set("failures", str(failures))

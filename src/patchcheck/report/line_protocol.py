@@ -8,6 +8,8 @@ per testcase; log lines start with ``INFO:``, ``WARNING:``, ``ERROR:`` or
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Verdicts
 
@@ -20,19 +22,22 @@ def result_lines(verdicts: Verdicts) -> list[str]:
 
 def log_lines(verdicts: Verdicts) -> list[str]:
     """One line per finding; a testcase without items says why it ABORTs."""
-    lines = []
+    return list(each_log_line(verdicts))
+
+
+def each_log_line(verdicts: Verdicts) -> Iterator[str]:
+    """The lines of ``log_lines`` one at a time: at 10,000 hosts they are 200,000 lines, 57 MB."""
     for testcase in verdicts.testcases:
         if not testcase.items:
-            lines.append(f"WARNING: {testcase.id}: no check ran for this testcase")
+            yield f"WARNING: {testcase.id}: no check ran for this testcase"
         for item in testcase.items:
-            lines.append(f"{LOG_PREFIX[item.result]}: {testcase.id}: {item.message}")
+            yield f"{LOG_PREFIX[item.result]}: {testcase.id}: {item.message}"
     for declaration in verdicts.declarations:
         where = f"declaration {declaration['index']} (line {declaration['line']}, {declaration['advisory']})"
         if declaration["state"] == "expired":
-            lines.append(f"WARNING: {where} expired on {declaration['expires']}: no effect")
+            yield f"WARNING: {where} expired on {declaration['expires']}: no effect"
         elif declaration["state"] == "stale":
-            lines.append(f"WARNING: {where} matches nothing (stale): remove it or fix hosts/products")
+            yield f"WARNING: {where} matches nothing (stale): remove it or fix hosts/products"
     for facts in verdicts.facts:
         if facts.get("error"):
-            lines.append(f"CRITICAL: facts {facts['path']} unusable: {facts['error']}")
-    return lines
+            yield f"CRITICAL: facts {facts['path']} unusable: {facts['error']}"

@@ -11,6 +11,7 @@ Written as plain JSON by ``cyclonedx_json`` (why: see there).
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from patchcheck.knowledge.update import describe
 from patchcheck.report import cyclonedx_json
 
 
-def code_package(where: str, packages: list[list[str | None]] | None) -> tuple[str, str | None]:
+def code_package(where: str, packages: Iterable[Iterable[str | None]] | None) -> tuple[str, str | None]:
     """The binary package that ships the code (``python3-glance-store``, not ``glance-store-common``)."""
     pairs = [(str(name), arch) for name, arch in packages or []] or [
         (name, None) for name in where.split(", ")
@@ -40,6 +41,16 @@ def purl_for(
     packages, the install path (``install_path``) for Python distributions, so two installs of one
     product on a host never share an identity. A Python distribution is named as PyPI names it, by
     the release data in force (heat is ``pkg:pypi/openstack-heat``; ``pkg:pypi/heat`` is another's)."""
+    frozen = tuple(tuple(pair) for pair in packages) if packages else None
+    return package_url(product, version, source, where, frozen)
+
+
+@functools.lru_cache(maxsize=4096)
+def package_url(
+    product: str, version: str, source: str, where: str, packages: tuple[tuple[str | None, ...], ...] | None
+) -> str:
+    """``purl_for``, once per distinct install: fleets repeat the same installs on many hosts, and
+    ``packageurl``'s normalising took a sixth of the report's time at 1,000 hosts."""
     if source in ("dpkg", "rpm"):
         name, arch = code_package(where, packages)
         qualifiers = {"arch": arch} if arch else {}

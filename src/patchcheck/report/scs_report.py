@@ -14,9 +14,14 @@ report gets a new one.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import uuid
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
@@ -25,17 +30,68 @@ from patchcheck.files import atomic_writer
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Verdicts
 from patchcheck.knowledge.update import describe
-from patchcheck.report.line_protocol import log_lines, result_lines
+from patchcheck.report.line_protocol import each_log_line, result_lines
 from patchcheck.scope import Scope
 
 SIGNALS = ("info", "warning", "error", "critical")
 #: libyaml's safe dumper when PyYAML has it: the pure-Python one took 8 s of the report for 1,000 hosts.
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+#: Log lines packed, and dumped to YAML, at a time (one dump per line would cost seconds at 10,000 hosts).
+BATCH_LINES = 2000
+
+
+class LogLines:
+    """The invocation's ``stderr``: a few leading lines as they are, the findings' lines packed.
+
+    One line per finding makes 200,000 lines (57 MB) at 10,000 hosts; as a list beside the YAML
+    text being dumped they were the report's highest point (issue 26). The lines are kept in
+    batches of ``BATCH_LINES``, each a JSON array compressed with zlib (about a tenth of the
+    text), counted by signal as they come; ``write_report`` streams them into the YAML.
+    Iterating gives the lines in order; ``==`` compares with a list.
+    """
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.head: list[str] = []
+        self.batches: list[bytes] = []
+        self.counts: Counter[str] = Counter()
+        batch: list[str] = []
+        for line in lines:
+            batch.append(line)
+            self.counts[signal_of(line)] += 1
+            if len(batch) >= BATCH_LINES:
+                self.batches.append(zlib.compress(json.dumps(batch).encode("ascii"), 1))
+                batch = []
+        if batch:
+            self.batches.append(zlib.compress(json.dumps(batch).encode("ascii"), 1))
+
+    def prepend(self, lines: list[str]) -> None:
+        self.head[:0] = lines
+        for line in lines:
+            self.counts[signal_of(line)] += 1
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.head
+        for batch in self.batches:
+            yield from json.loads(zlib.decompress(batch))
+
+    def __len__(self) -> int:
+        return sum(self.counts.values())
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == other if isinstance(other, list) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def signal_of(line: str) -> str:
+    """The SCS log signal a line counts as (its prefix, as the compliance suite counts), or ''."""
+    lowered = line[:8].lower()
+    return next((signal for signal in SIGNALS if lowered.startswith(signal)), "")
 
 
 def invocation(verdicts: Verdicts, rc: int) -> dict[str, Any]:
     stdout = result_lines(verdicts)
-    stderr = log_lines(verdicts)
+    stderr = LogLines(each_log_line(verdicts))
     record: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "cmd": " ".join(verdicts.command),
@@ -45,7 +101,7 @@ def invocation(verdicts: Verdicts, rc: int) -> dict[str, Any]:
         "stderr": stderr,
     }
     for signal in SIGNALS:
-        record[signal] = sum(1 for line in [*stderr, *stdout] if line.lower().startswith(signal))
+        record[signal] = stderr.counts[signal] + sum(1 for line in stdout if signal_of(line) == signal)
     return record
 
 
@@ -127,7 +183,7 @@ def build_report(
     if not gathered:
         stale.insert(0, "WARNING: no facts file says when it was gathered: checked_at is the report's time")
     knowledge = [f"INFO: {describe(verdicts.knowledge)}"] if verdicts.knowledge else []
-    run["stderr"] = knowledge + stale + run["stderr"]
+    run["stderr"].prepend(knowledge + stale)
     run["warning"] += len(stale)
     run["info"] += len(knowledge)
     return {
@@ -149,10 +205,64 @@ def build_report(
 
 
 def write_report(report: dict[str, Any], path: Path) -> None:
-    with atomic_writer(path) as handle:
-        yaml.dump(
-            report, handle, Dumper=DUMPER, default_flow_style=False, sort_keys=False, explicit_start=True
+    """The report as YAML; each invocation's ``LogLines`` streamed in batches, not held as text.
+
+    The document is dumped with a placeholder for each such ``stderr``; the placeholder's line is
+    then replaced by the lines, dumped ``BATCH_LINES`` at a time as the block sequence the whole
+    dump would have written (same indentation and line width, so the same text:
+    ``tests/unit/test_reports.py`` compares it with ``yaml.dump`` of the plain document).
+    """
+    streamed: dict[str, LogLines] = {}
+    for run in report["run"]["invocations"].values():
+        if isinstance(run.get("stderr"), LogLines):
+            token = f"patchcheck-stderr-{uuid.uuid4().hex}"
+            streamed[token] = run["stderr"]
+            run["stderr"] = token
+    try:
+        text = yaml.dump(
+            report, Dumper=DUMPER, default_flow_style=False, sort_keys=False, explicit_start=True
         )
+    finally:
+        for token, lines in streamed.items():
+            for run in report["run"]["invocations"].values():
+                if run.get("stderr") == token:
+                    run["stderr"] = lines
+    with atomic_writer(path) as handle:
+        pieces = PLACEHOLDER.split(text)  # text, indent, token, text, indent, token, ..., text
+        handle.write(pieces[0])
+        for number in range(1, len(pieces), 3):
+            write_sequence(handle, "stderr", pieces[number], streamed[pieces[number + 1]])
+            handle.write(pieces[number + 2])
+
+
+#: The line ``yaml.dump`` writes for a placeholder (a plain scalar: letters, digits, dashes).
+PLACEHOLDER = re.compile(r"(?m)^( *)stderr: (patchcheck-stderr-[0-9a-f]{32})\n")
+#: The dumper's line width: a nested sequence is dumped alone at the width left after its indent.
+WIDTH = 80
+
+
+def write_sequence(handle: TextIO, key: str, indent: str, lines: Iterable[str]) -> None:
+    """``key:`` and ``lines`` as the block sequence ``yaml.dump`` writes ``len(indent)`` columns in."""
+    batch: list[str] = []
+    wrote = False
+
+    def flush() -> None:
+        dumped = yaml.dump(batch, Dumper=DUMPER, default_flow_style=False, width=WIDTH - len(indent))
+        # "\n" only: a line break inside a quoted scalar is written bare, without indentation
+        handle.write("".join((indent + line if line else line) + "\n" for line in dumped[:-1].split("\n")))
+        batch.clear()
+
+    for line in lines:
+        if not wrote:
+            handle.write(f"{indent}{key}:\n")
+            wrote = True
+        batch.append(line)
+        if len(batch) >= BATCH_LINES:
+            flush()
+    if batch:
+        flush()
+    if not wrote:
+        handle.write(f"{indent}{key}: []\n")
 
 
 def results_of(report: dict[str, Any]) -> dict[str, Result]:

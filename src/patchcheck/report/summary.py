@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from patchcheck.judge.packed_items import items_having
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Verdicts
 from patchcheck.knowledge.update import describe
@@ -44,8 +45,15 @@ class Row:
 
 
 def rows_of(verdicts: Verdicts | None) -> list[Row]:
+    """The advisories the summaries show: open or declared ones (the others are not listed).
+
+    Only these are kept, and their strings shared (hosts, products, versions and advisories
+    repeat): at 10,000 hosts every judged advisory as a row held about 200 MB (issue 26).
+    """
     if verdicts is None:
         return []
+    table: dict[str, str] = {}
+    share = table.setdefault
     rows = []
     for testcase in verdicts.testcases:
         if testcase.id != ADVISORIES:
@@ -54,22 +62,29 @@ def rows_of(verdicts: Verdicts | None) -> list[Row]:
             evidence = item.evidence
             if "advisory" not in evidence:
                 continue
+            declared = evidence.get("declared")
+            if evidence["status"] not in OPEN and not declared:
+                continue
+            host, product, advisory = (
+                share(evidence[key], evidence[key]) for key in ("host", "product", "advisory")
+            )
+            found_in = f"{evidence.get('source', '')} {evidence.get('where', '')}".strip()
             rows.append(
                 Row(
-                    (evidence["host"], evidence["product"], evidence["advisory"]),
-                    evidence["host"],
-                    evidence["product"],
-                    evidence["version"],
-                    evidence["advisory"],
-                    evidence.get("url", ""),
-                    evidence["band"],
-                    (evidence.get("deadline") or "")[:16].replace("T", " "),
-                    evidence["status"],
+                    (host, product, advisory),
+                    host,
+                    product,
+                    share(evidence["version"], evidence["version"]),
+                    advisory,
+                    share(evidence.get("url", ""), evidence.get("url", "")),
+                    share(evidence["band"], evidence["band"]),
+                    share(deadline := (evidence.get("deadline") or "")[:16].replace("T", " "), deadline),
+                    share(evidence["status"], evidence["status"]),
                     item.message,
-                    evidence.get("declared"),
+                    declared,
                     evidence.get("time_left"),
-                    f"{evidence.get('source', '')} {evidence.get('where', '')}".strip(),
-                    evidence.get("remedy") or "",
+                    share(found_in, found_in),
+                    share(remedy := evidence.get("remedy") or "", remedy),
                 )
             )
     return rows
@@ -102,10 +117,13 @@ class PreviousRun:
         return cls(tuple(open_rows(rows_of(verdicts))))
 
 
-def changes(current: Verdicts, previous: Verdicts | PreviousRun | None) -> Changes | None:
+def changes(
+    current: Verdicts, previous: Verdicts | PreviousRun | None, rows: list[Row] | None = None
+) -> Changes | None:
+    """New, resolved and newly overdue advisories; ``rows`` are ``rows_of(current)`` if made already."""
     if previous is None:
         return None
-    now = {row.key: row for row in open_rows(rows_of(current))}
+    now = {row.key: row for row in open_rows(rows_of(current) if rows is None else rows)}
     before_rows = previous.open if isinstance(previous, PreviousRun) else open_rows(rows_of(previous))
     before = {row.key: row for row in before_rows}
     return Changes(
@@ -133,9 +151,12 @@ def failed(verdicts: Verdicts, testcase_id: str) -> list[str]:
         item.message
         for testcase in verdicts.testcases
         if testcase.id == testcase_id
-        for item in testcase.items
+        for item in items_having(testcase.items, FAIL_ONLY)
         if item.result is Result.FAIL
     ]
+
+
+FAIL_ONLY = frozenset({Result.FAIL})
 
 
 def aborts_heading(verdicts: Verdicts) -> tuple[str, dict[str, list[Any]]]:
@@ -162,10 +183,13 @@ def advisories_unchecked(verdicts: Verdicts) -> str | None:
 
 
 def markdown_lines(
-    verdicts: Verdicts, subject: str, previous: Verdicts | PreviousRun | None = None
+    verdicts: Verdicts,
+    subject: str,
+    previous: Verdicts | PreviousRun | None = None,
+    rows: list[Row] | None = None,
 ) -> Iterator[str]:
     """The Markdown summary line by line (a file receives them as they come)."""
-    rows = rows_of(verdicts)
+    rows = rows_of(verdicts) if rows is None else rows
     yield from [
         f"# scs-0124 summary: {subject}",
         "",
@@ -219,7 +243,7 @@ def markdown_lines(
     failures = config_failures(verdicts)
     yield from ["", f"## Configuration not as the security notes ask ({len(failures)})", ""]
     yield from [f"- {message}" for message in failures] or ["None."]
-    delta = changes(verdicts, previous)
+    delta = changes(verdicts, previous, rows)
     yield from ["", "## Since the previous run", ""]
     if delta is None:
         yield "No previous run to compare with."
@@ -246,11 +270,14 @@ th{background:#f3f3f3}.where{font-family:monospace;font-size:.9em}.FAIL,.overdue
 
 
 def html_parts(
-    verdicts: Verdicts, subject: str, previous: Verdicts | PreviousRun | None = None
+    verdicts: Verdicts,
+    subject: str,
+    previous: Verdicts | PreviousRun | None = None,
+    rows: list[Row] | None = None,
 ) -> Iterator[str]:
     """The same content as ``markdown``, as one HTML file with no external resources, part by part."""
     e = html.escape
-    rows = rows_of(verdicts)
+    rows = rows_of(verdicts) if rows is None else rows
     yield from [
         f"<!doctype html><html lang=en><meta charset=utf-8><title>scs-0124 {e(subject)}</title>",
         f"<style>{STYLE}</style><h1>scs-0124 summary: {e(subject)}</h1>",
@@ -304,7 +331,7 @@ def html_parts(
     yield f"</ul><h2>Configuration not as the security notes ask ({len(failures)})</h2><ul>"
     yield from [f"<li>{e(message)}" for message in failures] or ["<li>None."]
     yield "</ul><h2>Since the previous run</h2>"
-    delta = changes(verdicts, previous)
+    delta = changes(verdicts, previous, rows)
     if delta is None:
         yield "<p>No previous run to compare with.</p>"
     else:
@@ -332,8 +359,9 @@ def write_summaries(
 ) -> None:
     """Both summaries, written as they are made: at 10,000 hosts each whole text and its list of
     lines held about 200 MB (``bench/end_to_end_scale.py``)."""
-    for line in markdown_lines(verdicts, subject, previous):
+    rows = rows_of(verdicts)  # once for both
+    for line in markdown_lines(verdicts, subject, previous, rows):
         markdown_to.write(line + "\n")
-    for part in html_parts(verdicts, subject, previous):
+    for part in html_parts(verdicts, subject, previous, rows):
         html_to.write(part)
     html_to.write("\n")
