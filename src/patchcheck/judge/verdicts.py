@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -174,11 +174,26 @@ class VerdictsWriter:
         return combine(list(self.seen.get(testcase, ())))
 
     def finish(self, header: dict[str, Any], testcases: list[tuple[str, str]]) -> dict[str, Result]:
-        """Write ``header`` and the testcases in this order (those without items too); their results."""
+        """Write ``header`` and the testcases in this order (those without items too); their results.
+
+        A header value that is an iterator (the inventory, the facts: one entry per host) is
+        written as a JSON array element by element: built whole, with its text, it was the judge's
+        highest point at 10,000 hosts (issue 26). The text is what encoding it whole gives.
+        """
         results = {}
         try:
             with atomic_writer(self.path) as out:
-                out.write(self.encode(header)[:-1] + ',"testcases":[')
+                out.write("{")
+                for number, (key, value) in enumerate(header.items()):
+                    out.write(("," if number else "") + self.encode(key) + ":")
+                    if isinstance(value, Iterator):
+                        out.write("[")
+                        for position, element in enumerate(value):
+                            out.write(("," if position else "") + self.encode(element))
+                        out.write("]")
+                    else:
+                        out.write(self.encode(value))
+                out.write(',"testcases":[')
                 for number, (testcase, description) in enumerate(testcases):
                     results[testcase] = self.result(testcase)
                     head = {"id": testcase, "description": description, "result": results[testcase].value}
