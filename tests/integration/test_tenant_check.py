@@ -131,3 +131,30 @@ def test_check_mode_still_produces_the_report(test_cloud: TestCloud, tmp_path: P
     run = run_tenant_playbook(test_cloud.clouds_yaml, tmp_path, "--check")
     assert run.returncode == 0, run.output[-3000:]
     assert (tmp_path / "report.yaml").exists()
+
+
+CANARY = "canary-password-7f3a"
+
+
+def test_a_check_that_could_not_run_fails_whatever_fail_on_noncompliance_says(tmp_path: Path) -> None:
+    """Issue 29, point 5: an unreachable keystone with fail_on_noncompliance false was a green build.
+
+    The ABORT report is still written (it is evidence); the play fails with the reason, which it
+    also leaves in ``patchcheck_failure_file`` for the Zuul job to make the build's error.
+    """
+    clouds_yaml = tmp_path / "clouds.yaml"
+    auth = {"auth_url": "http://127.0.0.1:9/v3", "username": "u", "password": CANARY, "project_name": "x"}
+    auth |= {"user_domain_name": "Default", "project_domain_name": "Default"}
+    clouds_yaml.write_text(json.dumps({"clouds": {"nowhere": {"auth": auth, "dashboard_url": "none"}}}))
+    failure = tmp_path / "could-not-run.txt"
+    run = run_tenant_playbook(
+        clouds_yaml, tmp_path / "out", "-e", f"patchcheck_failure_file={failure}", cloud="nowhere"
+    )
+    assert run.returncode != 0, run.output[-3000:]
+    reason = failure.read_text()
+    assert reason.startswith("nowhere: the check could not run: cloud nowhere did not authenticate (")
+    assert "127.0.0.1:9" in reason and "p" not in reason.split("(", 1)[1].split(), reason
+    assert reason.strip() in run.output
+    report = yaml.safe_load((tmp_path / "out" / "report.yaml").read_text())
+    (invocation,) = report["run"]["invocations"].values()
+    assert set(invocation["results"].values()) == {0}

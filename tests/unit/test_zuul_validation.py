@@ -98,3 +98,49 @@ def test_a_collecting_role_before_the_tasks_is_caught(tmp_path: Path, broken: Pa
     assert result.returncode == 1, result.stdout
     assert "role 'fetch-output' (in playbooks/zuul/post.yaml" in result.stdout
     assert "runs before the play's tasks" in result.stdout
+
+
+def test_a_copied_cloud_job_left_out_of_every_pipeline_is_caught(broken: Path) -> None:
+    """Issue 29: copying the per-cloud job without its pipeline entry was accepted silently."""
+    jobs = broken / "jobs.yaml"
+    text = jobs.read_text()
+    start = text.index("- job:\n    name: patchcheck-tenant-check-example-cloud\n")
+    end = text.index("- job:", start + 1)
+    copy = text[start:end].replace("example-cloud", "second-cloud")
+    jobs.write_text(text[:end] + copy + text[end:])
+    semaphores = broken / "semaphores.yaml"
+    semaphores.write_text(
+        semaphores.read_text() + "- semaphore:\n    name: patchcheck-second-cloud\n    max: 1\n"
+    )
+    secrets = broken / "secrets.yaml"
+    secret = (
+        secrets.read_text()
+        .split("- secret:", 1)[1]
+        .replace("patchcheck-example-cloud", "patchcheck-second-cloud")
+    )
+    secrets.write_text(secrets.read_text() + "- secret:" + secret)
+    result = validate(broken)
+    assert result.returncode == 1
+    assert "job patchcheck-tenant-check-second-cloud runs in no pipeline" in result.stdout
+    assert result.stdout.count("\n") == 1, result.stdout
+
+
+def test_two_cloud_jobs_with_one_subject_are_caught(broken: Path) -> None:
+    jobs = broken / "jobs.yaml"
+    text = jobs.read_text()
+    start = text.index("- job:\n    name: patchcheck-tenant-check-example-cloud\n")
+    end = text.index("- job:", start + 1)
+    copy = text[start:end].replace(
+        "name: patchcheck-tenant-check-example-cloud", "name: patchcheck-tenant-check-twin"
+    )
+    copy = copy.replace("    semaphores: patchcheck-example-cloud\n", "")
+    jobs.write_text(
+        (text[:end] + copy + text[end:]).replace(
+            "        - patchcheck-tenant-check-example-cloud\n",
+            "        - patchcheck-tenant-check-example-cloud\n        - patchcheck-tenant-check-twin\n",
+        )
+    )
+    result = validate(broken)
+    assert result.returncode == 1
+    assert "job patchcheck-tenant-check-twin: no semaphore" in result.stdout
+    assert "job patchcheck-tenant-check-twin: patchcheck_subject 'example-cloud' is also" in result.stdout

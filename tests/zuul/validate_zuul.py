@@ -135,16 +135,76 @@ def check_references(found: dict[str, dict[str, tuple[str, dict[str, Any]]]], re
                     problems.append(f"{where}: job {name}: {key} playbook {playbook_name} does not exist")
                     continue
                 problems += check_roles(path, where, name, role_repos, repo)
+    run: set[str] = set()
     for project_name, (where, conf) in found["project"].items():
         for pipeline, settings in conf.items():
             if str(pipeline).startswith("_") or not isinstance(settings, dict):
                 continue
             for job in as_list(settings.get("jobs")):
                 job_name = job if isinstance(job, str) else next(iter(job))
+                run.add(job_name)
                 if job_name not in jobs:
                     problems.append(
                         f"{where}: project {project_name}: {pipeline} names unknown job {job_name!r}"
                     )
+    problems += check_every_job_runs(jobs, run)
+    problems += check_cloud_jobs(jobs)
+    return problems
+
+
+def check_every_job_runs(jobs: dict[str, tuple[str, dict[str, Any]]], run: set[str]) -> list[str]:
+    """A job that is neither abstract nor named by any pipeline never runs: Zuul accepts it silently.
+
+    The usual way to get one: copying a per-cloud job without adding it to ``periodic-daily``.
+    """
+    return [
+        f"{where}: job {name} runs in no pipeline: add it to the project's pipeline "
+        "(periodic-daily for a cloud's nightly check) or make it abstract"
+        for name, (where, conf) in jobs.items()
+        if not conf.get("abstract") and name not in run
+    ]
+
+
+TENANT_CHECK = "patchcheck-tenant-check"
+
+
+def inherits(jobs: dict[str, tuple[str, dict[str, Any]]], name: str, ancestor: str) -> bool:
+    seen: set[str] = set()
+    while name in jobs and name not in seen:
+        seen.add(name)
+        name = jobs[name][1].get("parent") or ""
+        if name == ancestor:
+            return True
+    return False
+
+
+def check_cloud_jobs(jobs: dict[str, tuple[str, dict[str, Any]]]) -> list[str]:
+    """Each cloud's job names its cloud and subject, holds its semaphore and attaches a secret.
+
+    Two clouds' jobs sharing a subject would overwrite each other's results on the monitor; one
+    without a semaphore may run twice at once against the same cloud.
+    """
+    problems = []
+    subjects: dict[str, str] = {}
+    for name, (where, conf) in jobs.items():
+        if conf.get("abstract") or not inherits(jobs, name, TENANT_CHECK):
+            continue
+        variables = conf.get("vars") or {}
+        for key in ("patchcheck_cloud", "patchcheck_subject"):
+            if not str(variables.get(key) or "").strip():
+                problems.append(f"{where}: job {name}: {key} is not set (each cloud's job names its own)")
+        if not (as_list(conf.get("semaphores")) + as_list(conf.get("semaphore"))):
+            problems.append(
+                f"{where}: job {name}: no semaphore (a cloud must never be checked twice at once)"
+            )
+        if not as_list(conf.get("secrets")):
+            problems.append(f"{where}: job {name}: no secret (the cloud's credential, key and token)")
+        subject = str(variables.get("patchcheck_subject") or "")
+        if subject and subject in subjects:
+            problems.append(
+                f"{where}: job {name}: patchcheck_subject {subject!r} is also {subjects[subject]}'s"
+            )
+        subjects.setdefault(subject, name)
     return problems
 
 
