@@ -20,6 +20,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from tests.helpers import load_module
-from tests.integration.conftest import Monitor, TestCloud
+from tests.integration.conftest import Monitor, TestCloud, brought_up
+from tests.integration.test_caracal_cloud import STATE as CARACAL_STATE
+from tests.integration.test_scs_monitor import TENANT, results_in, shown
 
 REPO = Path(__file__).resolve().parents[2]
 ZUUL_CI = load_module(REPO / "testbed" / "zuul_ci.py", "zuul_ci")
@@ -95,29 +98,72 @@ def member_credential(cloud: TestCloud) -> tuple[openstack.connection.Connection
     return member, credential
 
 
-def point_job_at_the_test_cloud(ci: Any, cloud: TestCloud, monitor: Monitor, credential: Any) -> None:
-    """The project copy's example secret and job variables, for this machine's cloud and monitor."""
+@dataclass
+class Cloud:
+    """One cloud as a Zuul administrator adds it: its job, semaphore and secret (the README's steps)."""
+
+    name: str
+    auth_url: str
+    credential_id: str
+    credential_secret: str
+    account: dict[str, Path]
+
+    @property
+    def job(self) -> str:
+        return f"patchcheck-tenant-check-{self.name}"
+
+    def secrets(self) -> list[str]:
+        """Every value of the secret that must not stay on the node."""
+        return [
+            self.credential_secret,
+            self.account["token"].read_text().strip(),
+            *self.account["key"].read_text().strip().splitlines()[1:-1],
+        ]
+
+
+def add_cloud(jobs: str, semaphores: str, cloud: Cloud) -> tuple[str, str]:
+    """jobs.yaml and semaphores.yaml with the example cloud's job and semaphore copied for ``cloud``,
+    and the job added to ``periodic-daily``: the README's steps, done as a person would."""
+    start = jobs.index("- job:\n    name: patchcheck-tenant-check-example-cloud\n")
+    end = jobs.index("- job:", start + 1)
+    copy = jobs[start:end].replace("example-cloud", cloud.name)
+    copy = copy.replace(f"https://dashboard.{cloud.name}.net/", "none")
+    jobs = jobs[:end] + copy + jobs[end:]
+    jobs = jobs.replace(
+        "    periodic-daily:\n      jobs:\n",
+        f"    periodic-daily:\n      jobs:\n        - {cloud.job}\n",
+    )
+    semaphore = "- semaphore:\n    name: patchcheck-example-cloud\n    max: 1\n"
+    return jobs, semaphores + semaphore.replace("example-cloud", cloud.name)
+
+
+def point_jobs_at_these_clouds(ci: Any, monitor: Monitor, clouds: list[Cloud]) -> None:
+    """The project copy's example secret and job variables, for this machine's clouds and monitor."""
     project = ci.repos / "patchcheck"
     public_key = urllib.request.urlopen(  # noqa: S310  (127.0.0.1)
         f"{ci.web_url}api/tenant/{ZUUL_CI.TENANT}/key/patchcheck.pub", timeout=30
     ).read()
-    account = monitor.account(SUBJECT)
-    auth_url = json.loads(cloud.clouds_yaml.read_text())["clouds"]["testbed"]["auth"]["auth_url"]
-    secret = {
-        "secret": {
-            "name": "patchcheck-example-cloud",
-            "data": {
-                "auth_url": auth_url,
-                "region_name": "RegionOne",
-                "application_credential_id": Encrypted(encrypt(public_key, credential.id)),
-                "application_credential_secret": Encrypted(encrypt(public_key, credential.secret)),
-                "report_signing_key": Encrypted(encrypt(public_key, account["key"].read_text())),
-                "monitor_token": Encrypted(encrypt(public_key, account["token"].read_text())),
-            },
+    secrets = [
+        {
+            "secret": {
+                "name": f"patchcheck-{cloud.name}",
+                "data": {
+                    "auth_url": cloud.auth_url,
+                    "region_name": "RegionOne",
+                    "application_credential_id": Encrypted(encrypt(public_key, cloud.credential_id)),
+                    "application_credential_secret": Encrypted(encrypt(public_key, cloud.credential_secret)),
+                    "report_signing_key": Encrypted(encrypt(public_key, cloud.account["key"].read_text())),
+                    "monitor_token": Encrypted(encrypt(public_key, cloud.account["token"].read_text())),
+                },
+            }
         }
-    }
-    (project / "zuul.d" / "secrets.yaml").write_text("---\n" + yaml.safe_dump([secret], sort_keys=False))
+        for cloud in clouds
+    ]
+    (project / "zuul.d" / "secrets.yaml").write_text("---\n" + yaml.safe_dump(secrets, sort_keys=False))
     jobs = (project / "zuul.d" / "jobs.yaml").read_text()
+    semaphores = (project / "zuul.d" / "semaphores.yaml").read_text()
+    for cloud in clouds[1:]:  # the first is the example cloud itself
+        jobs, semaphores = add_cloud(jobs, semaphores, cloud)
     jobs = jobs.replace(
         "patchcheck_monitor_url: https://compliance.example.net", f"patchcheck_monitor_url: {monitor.url}"
     )
@@ -125,14 +171,16 @@ def point_job_at_the_test_cloud(ci: Any, cloud: TestCloud, monitor: Monitor, cre
         "patchcheck_dashboard_url: https://dashboard.example-cloud.net/",
         "patchcheck_dashboard_url: http://127.0.0.1:30080/",
     )
-    # The test cloud is plain http on 127.0.0.1: never compliant. The build's result then says
+    # The test clouds are plain http on 127.0.0.1: never compliant. The build's result then says
     # whether the check ran; its verdicts are in the report the monitor receives.
-    jobs = jobs.replace(
-        "      patchcheck_subject: example-cloud\n",
-        "      patchcheck_subject: example-cloud\n      patchcheck_fail_on_noncompliance: false\n",
-    )
+    for cloud in clouds:
+        jobs = jobs.replace(
+            f"      patchcheck_subject: {cloud.name}\n",
+            f"      patchcheck_subject: {cloud.name}\n      patchcheck_fail_on_noncompliance: false\n",
+        )
     (project / "zuul.d" / "jobs.yaml").write_text(jobs)
-    ZUUL_CI.commit_all(project, "test: the example cloud is this machine's test cloud")
+    (project / "zuul.d" / "semaphores.yaml").write_text(semaphores)
+    ZUUL_CI.commit_all(project, "test: three clouds, as the README says to add them")
     ci.reconfigure_tenant()
 
 
@@ -160,29 +208,103 @@ def failure_of(build: dict[str, Any]) -> str:
     return "\n".join([f"{build['result']}:", *failed[-10:], "...", *lines[-40:]])
 
 
-def test_the_nightly_job_succeeds_in_a_real_zuul_and_delivers(
-    zuul: Any, test_cloud: TestCloud, monitor: Monitor
+@pytest.fixture(scope="module")
+def caracal_cloud() -> Iterator[TestCloud]:
+    yield from brought_up(TestCloud(CARACAL_STATE, series="caracal"))
+
+
+def auth_url_of(cloud: TestCloud) -> str:
+    return json.loads(cloud.clouds_yaml.read_text())["clouds"]["testbed"]["auth"]["auth_url"]
+
+
+def build_artifact(build: dict[str, Any], name: str) -> Path:
+    return Path(build["log_url"].removeprefix("file://")) / "artifacts" / name
+
+
+def files_holding(folder: Path, needles: list[str]) -> list[str]:
+    """Files under ``folder`` (regular, at most 20 MB) that contain any of ``needles``."""
+    found = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [name for name in dirs if not name.startswith(".venv") and name != "__pycache__"]
+        for name in names:
+            path = Path(root) / name
+            try:
+                if not path.is_file() or path.is_symlink() or path.stat().st_size > 20 * 2**20:
+                    continue
+                text = path.read_bytes().decode("utf-8", errors="replace")
+            except OSError:
+                continue
+            found += [f"{path}: {needle[:8]}..." for needle in needles if needle in text]
+    return found
+
+
+def test_three_clouds_in_one_enqueue_share_nothing(
+    zuul: Any, test_cloud: TestCloud, caracal_cloud: TestCloud, monitor: Monitor
 ) -> None:
-    member, credential = member_credential(test_cloud)
+    """Issue 29: the README's per-cloud jobs on one reused static node, one periodic enqueue.
+
+    The example cloud (the newest test cloud), the Caracal test cloud and a cloud whose keystone
+    does not answer: each build judges its own facts only, the monitor shows each cloud's own
+    report, the unreachable cloud's build fails with the reason (its ABORT report delivered),
+    and no credential stays on the node.
+    """
+    newest, credential = member_credential(test_cloud)
+    older, old_credential = member_credential(caracal_cloud)
+    clouds = [
+        Cloud(SUBJECT, auth_url_of(test_cloud), credential.id, credential.secret, monitor.account(SUBJECT)),
+        Cloud(
+            "caracal-cloud",
+            auth_url_of(caracal_cloud),
+            old_credential.id,
+            old_credential.secret,
+            monitor.account("caracal-cloud"),
+        ),
+        Cloud(
+            "unreachable-cloud",
+            "http://127.0.0.1:9/v3",
+            "0" * 32,
+            "unreachable-credential-secret-3c1e",
+            monitor.account("unreachable-cloud"),
+        ),
+    ]
     try:
-        point_job_at_the_test_cloud(zuul, test_cloud, monitor, credential)
+        point_jobs_at_these_clouds(zuul, monitor, clouds)
         errors = zuul.api(f"tenant/{ZUUL_CI.TENANT}/config-errors")
         assert errors == [], errors
         zuul.enqueue("patchcheck", "periodic-daily")
-        build = wait_build(zuul, JOB)
+        builds = {cloud.name: wait_build(zuul, cloud.job) for cloud in clouds}
     finally:
-        member.identity.delete_application_credential(member.current_user_id, credential)
-    assert build["result"] == "SUCCESS", failure_of(build)
-    announced = {artifact["name"]: artifact["url"] for artifact in build["artifacts"]}
-    assert {"SCS report", "Summary", "JUnit", "Verdicts", "Facts", "VEX (CycloneDX)"} <= set(announced)
-    log_root = Path(build["log_url"].removeprefix("file://"))
-    for name in ("SCS report", "Summary", "JUnit", "VEX (CycloneDX)"):
-        relative = announced[name].removeprefix(build["log_url"])
-        assert (log_root / relative).is_file(), f"{name}: {relative} not in the build's logs"
-    report = yaml.safe_load((log_root / "artifacts" / "report.yaml").read_text())
-    assert report["subject"] == SUBJECT
-    stored = monitor.status(SUBJECT)
-    assert stored, f"the monitor stored no report of {SUBJECT}"
+        newest.identity.delete_application_credential(newest.current_user_id, credential)
+        older.identity.delete_application_credential(older.current_user_id, old_credential)
+    for cloud in clouds[:2]:
+        build = builds[cloud.name]
+        assert build["result"] == "SUCCESS", failure_of(build)
+        announced = {artifact["name"]: artifact["url"] for artifact in build["artifacts"]}
+        assert {"SCS report", "Summary", "JUnit", "Verdicts", "Facts", "VEX (CycloneDX)"} <= set(announced)
+        log_root = Path(build["log_url"].removeprefix("file://"))
+        for name in ("SCS report", "Summary", "JUnit", "VEX (CycloneDX)"):
+            relative = announced[name].removeprefix(build["log_url"])
+            assert (log_root / relative).is_file(), f"{name}: {relative} not in the build's logs"
+    for cloud in clouds:
+        verdicts = json.loads(build_artifact(builds[cloud.name], "verdicts.json").read_text())
+        judged = [Path(entry["path"]).name for entry in verdicts["facts"]]
+        assert judged == [f"tenant-{cloud.name}.json"], (cloud.name, judged)
+        report = build_artifact(builds[cloud.name], "report.yaml")
+        assert yaml.safe_load(report.read_text())["subject"] == cloud.name
+        assert shown(monitor.status(cloud.name), TENANT.uuid) == results_in(report), cloud.name
+    unreachable = builds["unreachable-cloud"]
+    assert unreachable["result"] == "FAILURE", unreachable
+    assert set(results_in(build_artifact(unreachable, "report.yaml")).values()) == {0}  # ABORT, delivered
+    output = (Path(unreachable["log_url"].removeprefix("file://")) / "job-output.txt").read_text()
+    reason = "unreachable-cloud: the check could not run: cloud unreachable-cloud did not authenticate ("
+    assert reason in output
+    assert 'msg: "unreachable-cloud: the check could not run' in output or f'"msg": "{reason}' in output, (
+        failure_of(unreachable)
+    )
+    node_home = Path(f"~{ZUUL_CI.NODE_USER}").expanduser()
+    assert not any((node_home / "patchcheck-builds").glob("*")), "a build's folder stayed on the node"
+    left = files_holding(node_home, [needle for cloud in clouds for needle in cloud.secrets()])
+    assert left == [], left
 
 
 def test_the_self_test_job_starts_its_playbook(zuul: Any) -> None:
