@@ -340,11 +340,22 @@ class LocalMonitor:
         raise MonitorError("the monitor did not reload within 20 s")
 
     # -- accounts -----------------------------------------------------------------------------
-    def add_subject(self, subject: str) -> tuple[Path, Path]:
-        """An account for ``subject`` made by SCS's own add_subject.py: (signing key, token file)."""
+    def add_subject(
+        self, subject: str, roles: tuple[str, ...] = (), delegates: tuple[str, ...] = ()
+    ) -> tuple[Path, Path]:
+        """An account for ``subject`` made by SCS's own add_subject.py: (signing key, token file).
+
+        ``roles`` (SCS's ``append_any`` for an account like ``zuul_ci`` that uploads for others)
+        and ``delegates`` (the accounts that may upload this subject's reports) are added to the
+        bootstrap entry as SCS's own bootstrap.yaml writes them. A delegate must exist before the
+        subject naming it: SCS's importer silently drops a delegation to an unknown account.
+        """
         folder = self.subjects / subject
         if (folder / "keyfile").is_file():
             return folder / "keyfile", folder / "tokenfile"
+        missing = [delegate for delegate in delegates if not (self.subjects / delegate / "keyfile").is_file()]
+        if missing:
+            raise MonitorError(f"{subject}: add its delegates first ({', '.join(missing)})")
         tests = self.srv / "Tests"
         (tests / ".secret").mkdir(exist_ok=True)
         passphrase = secrets.token_urlsafe(18)
@@ -363,11 +374,17 @@ class LocalMonitor:
         marker = "Insert the following snippet into compliance-monitor/bootstrap.yaml:"
         entry = done.stdout.split(marker, 1)[1]
         entry = entry.split("Make sure to submit", 1)[0].strip("\n")
+        entry += "".join(
+            f"\n    {key}:" + "".join(f"\n      - {value}" for value in values)
+            for key, values in (("roles", roles), ("delegates", delegates))
+            if values
+        )
         folder.mkdir(parents=True, exist_ok=True)
         folder.chmod(0o700)
         for name in ("keyfile", "keyfile.pub", "tokenfile"):
             shutil.move(tests / ".secret" / name, folder / name)
         (folder / "bootstrap-entry.yaml").write_text(entry + "\n")
+        (folder / "created").write_text(f"{time.time_ns()}\n")  # restored in this order
         self.append_account(entry)
         if self.running():
             self.reload()
@@ -381,8 +398,14 @@ class LocalMonitor:
         bootstrap.write_text(text + entry + "\n")
 
     def restore_subjects(self) -> None:
-        """Accounts made before a restart: bootstrap.yaml is rebuilt from each subject's entry."""
-        for entry in sorted(self.subjects.glob("*/bootstrap-entry.yaml")):
+        """Accounts made before a restart: bootstrap.yaml is rebuilt from each subject's entry, in
+        the order they were made (a delegate before the subjects naming it, as SCS's importer needs)."""
+
+        def made(entry: Path) -> tuple[int, str]:
+            stamp = entry.parent / "created"
+            return (int(stamp.read_text()) if stamp.is_file() else 0, entry.parent.name)
+
+        for entry in sorted(self.subjects.glob("*/bootstrap-entry.yaml"), key=made):
             self.append_account(entry.read_text().rstrip("\n"))
 
 

@@ -86,7 +86,7 @@ def run_patchcheck(*args: str | Path, timeout: float = 300) -> subprocess.Comple
 
 
 def run_deliver(
-    report: Path, credentials: dict[str, Path], monitor: str, spool: Path
+    report: Path, credentials: dict[str, Path], monitor: str, spool: Path, *extra: str
 ) -> subprocess.CompletedProcess[str]:
     """``patchcheck deliver`` with a signing ``key`` and a ``token`` file, as the playbooks call it."""
     return run_patchcheck(
@@ -101,6 +101,7 @@ def run_deliver(
         monitor,
         "--spool",
         spool,
+        *extra,
     )
 
 

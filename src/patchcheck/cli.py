@@ -228,7 +228,7 @@ def scope_of(verdicts: Any, path: Path) -> Any:
     return scope
 
 
-def delivery_outcome(attempts: list[Any], spool: Any, token: str) -> int:
+def delivery_outcome(attempts: list[Any], spool: Any, token: str, delegated: bool = False) -> int:
     """One log line per attempt and the exit code: 6 if anything was refused, 5 if any of ours waits."""
     from patchcheck.deliver.monitor import Outcome
     from patchcheck.deliver.secrets import token_subject
@@ -241,8 +241,10 @@ def delivery_outcome(attempts: list[Any], spool: Any, token: str) -> int:
         )
         print(f"{level}: {attempt.entry.report.name}: {outcome}: {attempt.response.detail}", file=sys.stderr)
         refused += outcome is Outcome.REFUSED
+    from patchcheck.deliver.delivery import sendable
+
     subject = token_subject(token)
-    waiting = [entry for entry in spool.entries() if subject is None or entry.subject() == subject]
+    waiting = [entry for entry in spool.entries() if sendable(entry, subject, delegated)]
     if waiting:
         print(
             f"WARNING: {len(waiting)} report(s) of {subject or 'this subject'} wait in {spool.folder}; "
@@ -262,27 +264,38 @@ def delivery_outcome(attempts: list[Any], spool: Any, token: str) -> int:
 
 def cmd_deliver(args: argparse.Namespace) -> int:
     """Sign a report, spool it, send everything due; the report stays spooled until confirmed."""
-    from patchcheck.deliver.delivery import deliver, report_subject
+    from patchcheck.deliver.delivery import deliver, report_subjects
     from patchcheck.deliver.monitor import reports_url
     from patchcheck.deliver.secrets import read_token, token_subject
     from patchcheck.deliver.spool import Spool, SpoolBusy
 
     reports_url(args.monitor)  # a URL that would expose the token stops here, before anything is signed
     token = read_token(args.token_file)
-    subject, token_for = report_subject(args.report), token_subject(token)
-    if token_for is not None and subject != token_for:
+    subjects, token_for = report_subjects(args.report), token_subject(token)
+    others = sorted({subject for subject in subjects if subject != token_for})
+    if token_for is not None and others and not args.delegated:
         raise InputError(
-            args.report, "subject", f"{subject!r}, but {args.token_file} is the token of {token_for!r}"
+            args.report,
+            "subject",
+            f"{', '.join(map(repr, others))}, but {args.token_file} is the token of {token_for!r} "
+            "(an account that appends for subjects delegating to it: --delegated)",
         )
     spool = Spool(args.spool)
     try:
         attempts = deliver(
-            args.report, args.key, spool, args.monitor, token, args.ca_file, dt.datetime.now(dt.UTC)
+            args.report,
+            args.key,
+            spool,
+            args.monitor,
+            token,
+            args.ca_file,
+            dt.datetime.now(dt.UTC),
+            delegated=args.delegated,
         )
     except SpoolBusy as busy:  # the report is spooled: that run, upload or the next run sends it
         print(f"WARNING: {busy}", file=sys.stderr)
         return ExitCode.NOT_DELIVERED
-    return delivery_outcome(attempts, spool, token)
+    return delivery_outcome(attempts, spool, token, args.delegated)
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
@@ -296,11 +309,19 @@ def cmd_upload(args: argparse.Namespace) -> int:
     token = read_token(args.token_file)
     spool = Spool(args.spool)
     try:
-        attempts = flush(spool, args.monitor, token, args.ca_file, dt.datetime.now(dt.UTC), args.all)
+        attempts = flush(
+            spool,
+            args.monitor,
+            token,
+            args.ca_file,
+            dt.datetime.now(dt.UTC),
+            args.all,
+            delegated=args.delegated,
+        )
     except SpoolBusy as busy:
         print(f"WARNING: {busy}", file=sys.stderr)
         return ExitCode.NOT_DELIVERED
-    return delivery_outcome(attempts, spool, token)
+    return delivery_outcome(attempts, spool, token, args.delegated)
 
 
 def cmd_series(args: argparse.Namespace) -> int:
@@ -703,6 +724,13 @@ def build_parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--spool", type=Path, required=True, help="spool folder (kept until confirmed)")
         command.add_argument("--ca-file", type=Path, help="CA bundle for a monitor with a private CA")
+        command.add_argument(
+            "--delegated",
+            action="store_true",
+            help="the token's account appends for the subjects that delegate to it (SCS: an account "
+            "with append_any, such as zuul_ci, named in each subject's delegates): reports of any "
+            "subject are sent with it, and the monitor decides",
+        )
 
     deliver_command = commands.add_parser(
         "deliver", help="sign a report, spool it and send it to the monitor"

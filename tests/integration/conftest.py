@@ -198,8 +198,10 @@ class Monitor:
     def url(self) -> str:
         return str(self.local.url())
 
-    def account(self, subject: str) -> dict[str, Path]:
-        key, token = self.local.add_subject(subject)
+    def account(
+        self, subject: str, roles: tuple[str, ...] = (), delegates: tuple[str, ...] = ()
+    ) -> dict[str, Path]:
+        key, token = self.local.add_subject(subject, roles, delegates)
         return {"key": key, "token": token}
 
     def status(self, subject: str) -> dict[str, Any]:

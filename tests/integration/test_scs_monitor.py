@@ -273,3 +273,54 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_a_delegate_uploads_one_signed_report_for_the_subjects_delegating_to_it(
+    monitor: Monitor, tmp_path: Path
+) -> None:
+    """Issue 29: SCS's nightly model. ``zuul_ci`` (append_any) signs and uploads one multi-document
+    report; the monitor takes it for subjects that list it in their delegates, and only for them."""
+    delegate = monitor.account("ci-delegate", roles=("append_any",))
+    subjects = ["cloud-d1", "cloud-d2"]
+    for subject in subjects:
+        monitor.account(subject, delegates=("ci-delegate",))
+    monitor.account("cloud-own")  # delegates to no one
+    reports = [
+        report_of(facts_folder(tmp_path / subject / "f", "tenant", NOW), tmp_path / subject, subject)
+        for subject in [*subjects, "cloud-own"]
+    ]
+    combined = tmp_path / "nightly.yaml"
+    combined.write_text("".join(report.read_text() for report in reports[:2]))
+
+    mistaken = run_deliver(combined, delegate, monitor.url, tmp_path / "spool")
+    assert mistaken.returncode == 4, mistaken.stderr
+    assert "'cloud-d1', 'cloud-d2', but" in mistaken.stderr and "--delegated" in mistaken.stderr
+
+    delivered = run_deliver(combined, delegate, monitor.url, tmp_path / "spool", "--delegated")
+    assert delivered.returncode == 0, delivered.stderr
+    assert list((tmp_path / "spool").glob("*cloud-d1+1_*.yaml")) == []  # confirmed, so gone
+    for subject, report in zip(subjects, reports, strict=False):
+        assert shown(monitor.status(subject), TENANT.uuid) == results_in(report)
+
+    # restarted, the monitor still knows the delegation (accounts restored in the order made)
+    monitor.local.down()
+    monitor.local.up()
+    again = report_of(facts_folder(tmp_path / "again" / "f", "tenant", NOW), tmp_path / "again", "cloud-d2")
+    assert run_deliver(again, delegate, monitor.url, tmp_path / "spool", "--delegated").returncode == 0
+
+    # a subject that does not delegate: the monitor refuses the whole upload, and that stays a refusal
+    foreign = tmp_path / "foreign.yaml"
+    foreign.write_text(
+        reports[0]
+        .read_text()
+        .replace(
+            str(yaml.safe_load(reports[0].read_text())["run"]["uuid"]),
+            "0" * 8 + "-1111-2222-3333-" + "4" * 12,
+        )
+        + reports[2].read_text()
+    )
+    refused = run_deliver(foreign, delegate, monitor.url, tmp_path / "spool", "--delegated")
+    assert refused.returncode == 6, refused.stderr
+    assert "delegation problem?" in refused.stderr
+    assert len(list((tmp_path / "spool" / "refused").glob("*.yaml"))) == 1
+    assert monitor.status("cloud-own").get(TENANT.uuid, {}).get("results", {}) == {}

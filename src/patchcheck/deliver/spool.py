@@ -140,13 +140,21 @@ class Entry:
         return refused / self.report.name
 
     def subject(self) -> str | None:
-        """The ``subject`` of the spooled report (read from its first lines), or None."""
+        """The ``subject`` of the spooled report's first document, or None."""
+        subjects = self.subjects()
+        return subjects[0] if subjects else None
+
+    def subjects(self) -> list[str | None]:
+        """The ``subject`` of each document of the spooled report ([] if it cannot be read).
+
+        A document without one gives None, so a token of any subject never counts as its own.
+        """
         try:
-            document = next(iter(yaml.safe_load_all(self.report.read_text(encoding="utf-8"))), None)
+            documents = list(yaml.safe_load_all(self.report.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            return None
-        subject = document.get("subject") if isinstance(document, dict) else None
-        return str(subject) if subject is not None else None
+            return []
+        subjects = [document.get("subject") if isinstance(document, dict) else None for document in documents]
+        return [str(subject) if subject is not None else None for subject in subjects]
 
     def remove(self) -> None:
         for path in (self.signature, self.state_file, self.report):
