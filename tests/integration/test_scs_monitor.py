@@ -324,3 +324,30 @@ def test_a_delegate_uploads_one_signed_report_for_the_subjects_delegating_to_it(
     assert "delegation problem?" in refused.stderr
     assert len(list((tmp_path / "spool" / "refused").glob("*.yaml"))) == 1
     assert monitor.status("cloud-own").get(TENANT.uuid, {}).get("results", {}) == {}
+
+
+def test_a_re_judged_report_of_kept_facts_replaces_the_older_one(monitor: Monitor, tmp_path: Path) -> None:
+    """Issue 29, point 4: the same facts judged again gave an equal checked_at, and the monitor showed
+    either report. The first judgement here is as of a day before the facts' series was released
+    (maintained-release ABORT), the second as of today: the newer wins."""
+    account = monitor.account("cloud-rejudged")
+    facts = facts_folder(tmp_path / "f", "tenant", NOW)
+    first = tmp_path / "first"
+    judged = run_patchcheck(
+        "judge", "--facts", facts, "--verdicts", first / "verdicts.json", "--reference-date", "2025-06-01"
+    )
+    assert judged.returncode in (1, 3), judged.stderr
+    reported = run_patchcheck(
+        "report", "--verdicts", first / "verdicts.json", "--subject", "cloud-rejudged", "--out-dir", first
+    )
+    assert reported.returncode in (1, 3), reported.stderr
+    assert run_deliver(first / "report.yaml", account, monitor.url, tmp_path / "spool").returncode == 0
+    assert shown(monitor.status("cloud-rejudged"), TENANT.uuid) == results_in(first / "report.yaml")
+    second = report_of(facts, tmp_path / "second", "cloud-rejudged")
+    later, earlier = (
+        yaml.safe_load(path.read_text())["checked_at"] for path in (second, first / "report.yaml")
+    )
+    assert later.replace(microsecond=0) == earlier.replace(microsecond=0) and later > earlier
+    assert results_in(second) != results_in(first / "report.yaml")
+    assert run_deliver(second, account, monitor.url, tmp_path / "spool").returncode == 0
+    assert shown(monitor.status("cloud-rejudged"), TENANT.uuid) == results_in(second)

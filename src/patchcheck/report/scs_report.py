@@ -162,6 +162,19 @@ def staleness_lines(scope: Scope, checked_at: dt.datetime, now: dt.datetime) -> 
     return lines
 
 
+def ordered(gathered: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """``gathered`` (whole seconds) with the seconds since then, up to 999,999, as microseconds.
+
+    The monitor shows, per subject and scope, the report with the latest ``checked_at``. Facts
+    judged again (the local job re-judges kept facts when the knowledge changed) gave reports
+    with equal ``checked_at``, and the monitor then showed either, an older PASS after a newer
+    ABORT (issue 29, point 4). The fraction of a second orders them, newest last, and moves
+    ``checked_at`` by less than a second: a result still ages from when its facts were gathered.
+    """
+    delay = max(0, int((now - gathered).total_seconds()))
+    return gathered + dt.timedelta(microseconds=min(delay, 999_999))
+
+
 def build_report(
     verdicts: Verdicts,
     scope: Scope,
@@ -170,14 +183,15 @@ def build_report(
     rc: int,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """The report; ``checked_at`` is when the facts were gathered, ``run.reported_at`` when this ran.
+    """The report; ``checked_at`` is when the facts were gathered (its fraction of a second orders
+    reports of the same facts: ``ordered``), ``run.reported_at`` when this ran.
 
     The monitor judges a result's age by ``checked_at``: stamping the report's own time there
     would make five-day-old facts look checked today.
     """
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     gathered, future = gathered_at(verdicts, now)
-    checked_at = gathered or now
+    checked_at = ordered(gathered, now) if gathered else now
     run = invocation(verdicts, rc)
     stale = future + staleness_lines(scope, checked_at, now)
     if not gathered:
