@@ -44,13 +44,17 @@ sys.path.append(str(HERE))  # appended: nothing installed is shadowed by this fo
 import debian_packages  # noqa: E402  (testbed/debian_packages.py, beside this file)
 
 REPO = HERE.parent
-DEFAULT_STATE = REPO / ".zuul-ci"
+#: Outside the repository: the executor's bubblewrap binds the repository read-only, and a job
+#: folder beneath it failed every build ("bwrap: Can't bind mount ... .venv-zuul-ansible").
+DEFAULT_STATE = (
+    Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "patchcheck" / "zuul-ci"
+)
 ZUUL_VENV = REPO / ".venv-zuul"
 ANSIBLE_VENV = REPO / ".venv-zuul-ansible"
 LOCK = REPO / "tests" / "zuul"
 NODE_USER = "zuul-node"
 TENANT = "patchcheck"
-PACKAGES = ("zookeeper", "bubblewrap", "openssh-server", "rsync", "default-jre-headless")
+PACKAGES = ("zookeeper", "bubblewrap", "openssh-server", "rsync", "default-jre-headless", "sudo")
 DEADLINE_S = 180.0
 #: How ss shows a loopback listener (Java binds IPv6 sockets with IPv4-mapped addresses).
 LOOPBACK = ("127.0.0.1:", "[::1]:", "[::ffff:127.0.0.1]:")
@@ -720,6 +724,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE)
     parser.add_argument("command", choices=("install", "up", "down", "status", "url", "purge"))
     args = parser.parse_args(argv)
+    if args.state_dir.resolve().is_relative_to(REPO):
+        parser.error(
+            f"--state-dir {args.state_dir} is inside the repository; the executor's sandbox binds the "
+            "repository read-only and every build would fail there: choose a folder outside it"
+        )
     ci = ZuulCi(args.state_dir)
     try:
         if args.command == "install":
