@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Verdicts
+from patchcheck.report.published import published
 
 LOG_PREFIX = {Result.PASS: "INFO", Result.FAIL: "ERROR", Result.ABORT: "WARNING"}
 
@@ -30,8 +31,10 @@ def each_log_line(verdicts: Verdicts) -> Iterator[str]:
     for testcase in verdicts.testcases:
         if not testcase.items:
             yield f"WARNING: {testcase.id}: no check ran for this testcase"
-        for item in testcase.items:
-            yield f"{LOG_PREFIX[item.result]}: {testcase.id}: {item.message}"
+        for (
+            item
+        ) in testcase.items:  # the monitor shows these to anyone: no project ids, no internal addresses
+            yield f"{LOG_PREFIX[item.result]}: {testcase.id}: {published(item.message)}"
     for declaration in verdicts.declarations:
         where = f"declaration {declaration['index']} (line {declaration['line']}, {declaration['advisory']})"
         if declaration["state"] == "expired":
