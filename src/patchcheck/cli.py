@@ -262,6 +262,13 @@ def delivery_outcome(attempts: list[Any], spool: Any, token: str, delegated: boo
     return ExitCode.NOT_DELIVERED if waiting else ExitCode.PASS
 
 
+def cmd_scs_check(args: argparse.Namespace) -> int:
+    """Gather (unless given facts), judge and print SCS's line protocol (patchcheck.scs_check)."""
+    from patchcheck import scs_check
+
+    return scs_check.main(args.testcases, args.facts, args.os_cloud)
+
+
 def cmd_deliver(args: argparse.Namespace) -> int:
     """Sign a report, spool it, send everything due; the report stays spooled until confirmed."""
     from patchcheck.deliver.delivery import deliver, report_subjects
@@ -731,6 +738,16 @@ def build_parser() -> argparse.ArgumentParser:
             "with append_any, such as zuul_ci, named in each subject's delegates): reports of any "
             "subject are sent with it, and the monitor decides",
         )
+
+    scs_check = commands.add_parser(
+        "scs-check",
+        help="the script of patchcheck's SCS scopes (patchcheck-scs-judge): gather if needed, judge, "
+        "print SCS's line protocol",
+    )
+    scs_check.add_argument("--facts", default="", help="facts folder gathered beforehand (empty: gather)")
+    scs_check.add_argument("--os-cloud", default="", help="the cloud to gather from (clouds.yaml name)")
+    scs_check.add_argument("testcases", nargs="+", help="the testcase ids SCS's suite asks for")
+    scs_check.set_defaults(func=cmd_scs_check)
 
     deliver_command = commands.add_parser(
         "deliver", help="sign a report, spool it and send it to the monitor"

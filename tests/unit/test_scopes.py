@@ -133,11 +133,13 @@ def test_the_scs_suite_runs_the_scope_as_written(kind: str, document: dict, tmp_
 
 
 def test_the_scope_program_refuses_a_wrong_command_line(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [str(DATA / "patchcheck-scs-judge"), "scs-0124-ossa-patched"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 2
-    assert done.stderr.startswith("usage: patchcheck-scs-judge --facts FOLDER TESTCASE...")
+    """No testcase: a usage error. Neither facts nor cloud: ABORT for the testcase and a CRITICAL line
+    SCS counts (tests/unit/test_scs_check.py has the rest)."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    for argv, code in ((["--facts=x"], 2), (["scs-0124-ossa-patched"], 4)):
+        done = subprocess.run(
+            [str(DATA / "patchcheck-scs-judge"), *argv], capture_output=True, text=True, env=env, check=False
+        )
+        assert done.returncode == code, done.stderr
+    assert done.stdout == "scs-0124-ossa-patched: ABORT\n"
+    assert done.stderr.startswith("CRITICAL: patchcheck-scs-judge: neither facts nor os_cloud given")
