@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import secrets
 import subprocess
 import time
 import urllib.request
@@ -143,7 +144,7 @@ def point_jobs_at_these_clouds(ci: Any, monitor: Monitor, clouds: list[Cloud]) -
     public_key = urllib.request.urlopen(  # noqa: S310  (127.0.0.1)
         f"{ci.web_url}api/tenant/{ZUUL_CI.TENANT}/key/patchcheck.pub", timeout=30
     ).read()
-    secrets = [
+    documents = [
         {
             "secret": {
                 "name": f"patchcheck-{cloud.name}",
@@ -159,7 +160,7 @@ def point_jobs_at_these_clouds(ci: Any, monitor: Monitor, clouds: list[Cloud]) -
         }
         for cloud in clouds
     ]
-    (project / "zuul.d" / "secrets.yaml").write_text("---\n" + yaml.safe_dump(secrets, sort_keys=False))
+    (project / "zuul.d" / "secrets.yaml").write_text("---\n" + yaml.safe_dump(documents, sort_keys=False))
     jobs = (project / "zuul.d" / "jobs.yaml").read_text()
     semaphores = (project / "zuul.d" / "semaphores.yaml").read_text()
     for cloud in clouds[1:]:  # the first is the example cloud itself
@@ -263,7 +264,7 @@ def test_three_clouds_in_one_enqueue_share_nothing(
             "unreachable-cloud",
             "http://127.0.0.1:9/v3",
             "0" * 32,
-            "unreachable-credential-secret-3c1e",
+            f"unreachable-{secrets.token_hex(12)}",  # made now: a literal would be found in this file's copy
             monitor.account("unreachable-cloud"),
         ),
     ]
