@@ -32,6 +32,11 @@ PROJECT_ID = "4da41a3c0b1e4c2e9e2f4a6b8c0d1e2f"
             f"http://{PRIVATE}/ and http://{PRIVATE}/ and http://{PRIVATE}/",
         ),
         ("http://[::1", PRIVATE),  # does not parse: nothing of it is published
+        (
+            "plain http, loopback address 127.0.0.1; private address 10.0.0.5 (written 0xa.5), fine",
+            "plain http, loopback address; private address, fine",
+        ),
+        ("nova 2:10.0.0.1-0ubuntu1 on a public address 203.0.113.5", None),  # versions and public hosts stay
         ("see https://security.openstack.org/ossa/OSSA-2024-004.html, fixed", None),
         ("a sha 0123456789abcdef0123456789abcdef01234567 is no project id", None),
         ("https://h.example.org/v3/0123456789abcdef0123456789abcdef01234567/", None),

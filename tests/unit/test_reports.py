@@ -110,7 +110,7 @@ def test_checked_at_is_when_the_facts_were_gathered_and_old_facts_say_so() -> No
     """The monitor ages a result by checked_at: the report's own time goes to run.reported_at."""
     fresh = build_report(verdicts(item(Result.PASS)), shipped_scope(), "c", [], 0, now=NOW)
     gathered = dt.datetime(2026, 11, 22, 21, 30, tzinfo=dt.UTC)
-    assert fresh["checked_at"] == gathered + dt.timedelta(microseconds=(NOW - gathered).total_seconds())
+    assert fresh["checked_at"].replace(microsecond=0) == gathered < fresh["checked_at"]
     assert fresh["run"]["reported_at"] == NOW
     (invocation,) = fresh["run"]["invocations"].values()
     assert not [line for line in invocation["stderr"] if "lifetime" in line]
@@ -124,6 +124,27 @@ def test_checked_at_is_when_the_facts_were_gathered_and_old_facts_say_so() -> No
     assert invocation["warning"] == 4
     # the same facts judged later: the same second, a later fraction (the monitor shows the newest)
     assert late["checked_at"].replace(microsecond=0) == gathered < fresh["checked_at"] < late["checked_at"]
+
+
+@pytest.mark.parametrize(
+    ("after", "gap"),
+    [
+        (dt.timedelta(seconds=1), dt.timedelta(milliseconds=5)),
+        (dt.timedelta(hours=5), dt.timedelta(seconds=1)),
+        (dt.timedelta(days=1), dt.timedelta(seconds=1)),
+        (dt.timedelta(days=7), dt.timedelta(minutes=1)),
+    ],
+)
+def test_reports_of_the_same_facts_are_ordered_by_when_they_were_made(
+    after: dt.timedelta, gap: dt.timedelta
+) -> None:
+    """Issue 29: equal checked_at let the monitor show an older report; a little later is enough."""
+    from patchcheck.report.scs_report import ordered
+
+    gathered = dt.datetime(2026, 11, 22, 21, 30, tzinfo=dt.UTC)
+    earlier, later = ordered(gathered, gathered + after), ordered(gathered, gathered + after + gap)
+    assert gathered <= earlier < later < gathered + dt.timedelta(seconds=1)
+    assert ordered(gathered, gathered + dt.timedelta(days=400)) < gathered + dt.timedelta(seconds=1)
 
 
 def test_junit_never_shows_an_abort_as_passed() -> None:

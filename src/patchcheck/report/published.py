@@ -37,8 +37,19 @@ MAX_URLS = 1000
 HINT = re.compile(r"://[^/?#]*(?:[0-9\[]|localhost)|[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-", re.IGNORECASE)
 
 
+#: How the checks name an internal host in prose (``patchcheck.addresses``: "loopback address
+#: 127.0.0.1", "private address 10.0.0.5 (written 0xa.5)"): the kind stays, the address goes.
+NAMED_INTERNAL = re.compile(
+    r"\b(loopback|private|link-local|unspecified|multicast) address "
+    r"[^\s,;)]{1,64}(?: \(written [^)]{0,300}\))?"
+)
+
+
 def published(line: str) -> str:
-    """``line`` with project ids and internal addresses in its URLs replaced."""
+    """``line`` with project ids and internal addresses in its URLs, and the addresses its sentences
+    call internal, replaced."""
+    if " address " in line:
+        line = NAMED_INTERNAL.sub(r"\1 address", line)
     if "://" not in line:
         return line
     parts, end = [], 0

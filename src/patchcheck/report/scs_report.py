@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import uuid
 import zlib
@@ -162,17 +163,26 @@ def staleness_lines(scope: Scope, checked_at: dt.datetime, now: dt.datetime) -> 
     return lines
 
 
+#: Reports up to this long after gathering get distinct fractions of a second (``ordered``).
+ORDER_SPAN = dt.timedelta(days=31)
+
+
 def ordered(gathered: dt.datetime, now: dt.datetime) -> dt.datetime:
-    """``gathered`` (whole seconds) with the seconds since then, up to 999,999, as microseconds.
+    """``gathered`` (whole seconds) plus a fraction of a second that grows with ``now``.
 
     The monitor shows, per subject and scope, the report with the latest ``checked_at``. Facts
     judged again (the local job re-judges kept facts when the knowledge changed) gave reports
     with equal ``checked_at``, and the monitor then showed either, an older PASS after a newer
-    ABORT (issue 29, point 4). The fraction of a second orders them, newest last, and moves
-    ``checked_at`` by less than a second: a result still ages from when its facts were gathered.
+    ABORT (issue 29, point 4). The fraction orders them, newest last, and moves ``checked_at`` by
+    less than a second: a result still ages from when its facts were gathered. It grows with the
+    logarithm of the time since gathering (in milliseconds, up to ``ORDER_SPAN``): reports a few
+    milliseconds apart are told apart right after gathering, a second apart a day later, a
+    minute apart a week later.
     """
-    delay = max(0, int((now - gathered).total_seconds()))
-    return gathered + dt.timedelta(microseconds=min(delay, 999_999))
+    elapsed_ms = max(0.0, (now - gathered).total_seconds() * 1000)
+    span_ms = ORDER_SPAN.total_seconds() * 1000
+    fraction = int(999_999 * math.log1p(min(elapsed_ms, span_ms)) / math.log1p(span_ms))
+    return gathered + dt.timedelta(microseconds=fraction)
 
 
 def build_report(
@@ -189,9 +199,10 @@ def build_report(
     The monitor judges a result's age by ``checked_at``: stamping the report's own time there
     would make five-day-old facts look checked today.
     """
-    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    precise = now or dt.datetime.now(dt.UTC)
+    now = precise.replace(microsecond=0)
     gathered, future = gathered_at(verdicts, now)
-    checked_at = ordered(gathered, now) if gathered else now
+    checked_at = ordered(gathered, precise) if gathered else now
     run = invocation(verdicts, rc)
     stale = future + staleness_lines(scope, checked_at, now)
     if not gathered:
