@@ -138,8 +138,47 @@ def add_cloud(jobs: str, semaphores: str, cloud: Cloud) -> tuple[str, str]:
     return jobs, semaphores + semaphore.replace("example-cloud", cloud.name)
 
 
-def point_jobs_at_these_clouds(ci: Any, monitor: Monitor, clouds: list[Cloud]) -> None:
-    """The project copy's example secret and job variables, for this machine's clouds and monitor."""
+@dataclass
+class Fleet:
+    """The fleet job's clouds (their clouds.yaml) and the delegate that uploads for them."""
+
+    clouds_yaml: str
+    subjects: list[str]
+    delegate: dict[str, Path]
+
+    def secrets(self) -> list[str]:
+        return [
+            self.delegate["token"].read_text().strip(),
+            *self.delegate["key"].read_text().strip().splitlines()[1:-1],
+        ]
+
+
+FLEET_JOB = "patchcheck-tenant-check-fleet-example"
+
+
+def fleet_of(clouds: list[Cloud], monitor: Monitor) -> Fleet:
+    """The two test clouds again, as a fleet of subjects that delegate to one account."""
+    delegate = monitor.account("fleet-delegate", roles=("append_any",))
+    entries = {}
+    for cloud in clouds[:2]:
+        subject = f"fleet-{cloud.name}"
+        monitor.account(subject, delegates=("fleet-delegate",))
+        entries[subject] = {
+            "auth_type": "v3applicationcredential",
+            "auth": {
+                "auth_url": cloud.auth_url,
+                "application_credential_id": cloud.credential_id,
+                "application_credential_secret": cloud.credential_secret,
+            },
+            "region_name": "RegionOne",
+            "interface": "public",
+            "identity_api_version": 3,
+        }
+    return Fleet(yaml.safe_dump({"clouds": entries}), list(entries), delegate)
+
+
+def point_jobs_at_these_clouds(ci: Any, monitor: Monitor, clouds: list[Cloud], fleet: Fleet) -> None:
+    """The project copy's example secrets and job variables, for this machine's clouds and monitor."""
     project = ci.repos / "patchcheck"
     public_key = urllib.request.urlopen(  # noqa: S310  (127.0.0.1)
         f"{ci.web_url}api/tenant/{ZUUL_CI.TENANT}/key/patchcheck.pub", timeout=30
@@ -160,6 +199,18 @@ def point_jobs_at_these_clouds(ci: Any, monitor: Monitor, clouds: list[Cloud]) -
         }
         for cloud in clouds
     ]
+    documents.append(
+        {
+            "secret": {
+                "name": "patchcheck-fleet-example",
+                "data": {
+                    "clouds_yaml": Encrypted(encrypt(public_key, fleet.clouds_yaml)),
+                    "report_signing_key": Encrypted(encrypt(public_key, fleet.delegate["key"].read_text())),
+                    "monitor_token": Encrypted(encrypt(public_key, fleet.delegate["token"].read_text())),
+                },
+            }
+        }
+    )
     (project / "zuul.d" / "secrets.yaml").write_text("---\n" + yaml.safe_dump(documents, sort_keys=False))
     jobs = (project / "zuul.d" / "jobs.yaml").read_text()
     semaphores = (project / "zuul.d" / "semaphores.yaml").read_text()
@@ -179,6 +230,12 @@ def point_jobs_at_these_clouds(ci: Any, monitor: Monitor, clouds: list[Cloud]) -
             f"      patchcheck_subject: {cloud.name}\n",
             f"      patchcheck_subject: {cloud.name}\n      patchcheck_fail_on_noncompliance: false\n",
         )
+    example_fleet = jobs[jobs.index("      patchcheck_clouds:\n        - cloud: example-cloud-a") :]
+    example_fleet = example_fleet[: example_fleet.index("      patchcheck_monitor_url:")]
+    jobs = jobs.replace(
+        example_fleet,
+        "      patchcheck_clouds:\n" + "".join(f"        - cloud: {subject}\n" for subject in fleet.subjects),
+    )
     (project / "zuul.d" / "jobs.yaml").write_text(jobs)
     (project / "zuul.d" / "semaphores.yaml").write_text(semaphores)
     ZUUL_CI.commit_all(project, "test: three clouds, as the README says to add them")
@@ -239,15 +296,16 @@ def files_holding(folder: Path, needles: list[str]) -> list[str]:
     return found
 
 
-def test_three_clouds_in_one_enqueue_share_nothing(
+def test_clouds_in_one_enqueue_share_nothing(
     zuul: Any, test_cloud: TestCloud, caracal_cloud: TestCloud, monitor: Monitor
 ) -> None:
-    """Issue 29: the README's per-cloud jobs on one reused static node, one periodic enqueue.
+    """Issue 29: the README's per-cloud jobs and the fleet job on one reused static node, one enqueue.
 
     The example cloud (the newest test cloud), the Caracal test cloud and a cloud whose keystone
     does not answer: each build judges its own facts only, the monitor shows each cloud's own
-    report, the unreachable cloud's build fails with the reason (its ABORT report delivered),
-    and no credential stays on the node.
+    report, the unreachable cloud's build fails with the reason (its ABORT report delivered).
+    The fleet job checks both test clouds again under two subjects that delegate to one account:
+    one multi-document report, signed once, both subjects shown. No credential stays on the node.
     """
     newest, credential = member_credential(test_cloud)
     older, old_credential = member_credential(caracal_cloud)
@@ -268,12 +326,14 @@ def test_three_clouds_in_one_enqueue_share_nothing(
             monitor.account("unreachable-cloud"),
         ),
     ]
+    fleet = fleet_of(clouds, monitor)
     try:
-        point_jobs_at_these_clouds(zuul, monitor, clouds)
+        point_jobs_at_these_clouds(zuul, monitor, clouds, fleet)
         errors = zuul.api(f"tenant/{ZUUL_CI.TENANT}/config-errors")
         assert errors == [], errors
         zuul.enqueue("patchcheck", "periodic-daily")
         builds = {cloud.name: wait_build(zuul, cloud.job) for cloud in clouds}
+        fleet_build = wait_build(zuul, FLEET_JOB)
     finally:
         newest.identity.delete_application_credential(newest.current_user_id, credential)
         older.identity.delete_application_credential(older.current_user_id, old_credential)
@@ -302,9 +362,19 @@ def test_three_clouds_in_one_enqueue_share_nothing(
     assert 'msg: "unreachable-cloud: the check could not run' in output or f'"msg": "{reason}' in output, (
         failure_of(unreachable)
     )
+    # SCS's model: both clouds in one build, one multi-document report signed once, uploaded as delegate
+    assert fleet_build["result"] == "SUCCESS", failure_of(fleet_build)
+    combined = build_artifact(fleet_build, "report.yaml")
+    documents = list(yaml.safe_load_all(combined.read_text()))
+    assert [document["subject"] for document in documents] == fleet.subjects
+    for document in documents:
+        (invocation,) = document["run"]["invocations"].values()
+        status = monitor.status(document["subject"])[TENANT.uuid]
+        assert {tc: entry["result"] for tc, entry in status["results"].items()} == invocation["results"]
     node_home = Path(f"~{ZUUL_CI.NODE_USER}").expanduser()
     assert not any((node_home / "patchcheck-builds").glob("*")), "a build's folder stayed on the node"
-    left = files_holding(node_home, [needle for cloud in clouds for needle in cloud.secrets()])
+    needles = [needle for cloud in clouds for needle in cloud.secrets()] + fleet.secrets()
+    left = files_holding(node_home, needles)
     assert left == [], left
 
 
