@@ -202,9 +202,12 @@ def test_every_abort_of_a_real_judge_run_is_in_both_summaries_with_what_resolves
     assert kinds["stale"][0] in update and kinds["unknown id"][0] in update
     live = section.split(f"### {aborts_module.LIVE_CONFIG} (1)")[1].split("###")[0]
     assert kinds["live"][0] in live and "nosuch.plugins.conn" in live
-    # an ABORT is no violation: the configuration section lists FAILs only
-    assert "not looked at live" not in text.split("## Configuration not as the security notes ask")[1]
-    assert "not looked at live" not in page.split("Configuration not as the security notes ask")[1]
+    # an ABORT is no violation: "Why not PASS" lists FAILs, and counts the ABORTs listed here
+    why = text.split("## Why not PASS")[1].split("\n## ")[0]
+    assert "not looked at live" not in why and 'ABORT: listed under "Not decided" below' in why
+    # the knowledge's age against the limit the run judged with (0 days here)
+    assert "days old when judged: older than the limit of 0 days" in text
+    assert "days old when judged: older than the limit of 0 days" in page
     assert f"Not decided: ABORT ({len(aborts)})" in page and html.escape(aborts_module.LIVE_CONFIG) in page
     assert "'nosuch.plugins.conn'" not in page  # quoted text in a message is escaped
 

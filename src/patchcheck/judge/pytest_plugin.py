@@ -356,7 +356,8 @@ class VerdictRecorder:
             else list(sys.argv),
             tests=self.config.getoption("--tests"),
             scope={"uuid": scope.uuid, "name": scope.name, "url": scope.url, "file": scope.origin},
-            knowledge=knowledge_summary(),
+            # the limit judged against, for the summaries' "N days old (limit M days)"
+            knowledge={**knowledge_summary(), "max_age_days": self.config.getoption("--max-knowledge-age")},
             declarations=[
                 d.to_json(reference_date(self.config)) for d in self.config.stash[DECLARATIONS].entries
             ],

@@ -15,15 +15,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from patchcheck.judge.packed_items import items_having
+from patchcheck.judge.packed_items import result_counts
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Verdicts
-from patchcheck.knowledge.update import describe
 from patchcheck.report.aborts import aborts_by_resolution
+from patchcheck.report.explanations import findings_text, knowledge_line, not_passed, run_warnings
 
 OPEN = ("overdue", "affected, within deadline", "unknown")
+ABORTS_BELOW = 'listed under "Not decided" below, each with what resolves it'
 ADVISORIES = "scs-0124-ossa-patched"
-CONFIG = "scs-0124-ossn-config"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,30 +141,9 @@ def time_left(row: Row) -> str:
     return row.time_left or "-"
 
 
-def config_failures(verdicts: Verdicts) -> list[str]:
-    return failed(verdicts, CONFIG)
-
-
-def failed(verdicts: Verdicts, testcase_id: str) -> list[str]:
-    """The sentence of every item of a testcase that FAILed (its ABORTs have their own section)."""
-    return [
-        item.message
-        for testcase in verdicts.testcases
-        if testcase.id == testcase_id
-        for item in items_having(testcase.items, FAIL_ONLY)
-        if item.result is Result.FAIL
-    ]
-
-
-FAIL_ONLY = frozenset({Result.FAIL})
-
-
 def aborts_heading(verdicts: Verdicts) -> tuple[str, dict[str, list[Any]]]:
     grouped = aborts_by_resolution(verdicts)
     return f"Not decided: ABORT ({sum(map(len, grouped.values()))})", grouped
-
-
-RELEASES = "scs-0124-maintained-release"
 
 
 def advisories_unchecked(verdicts: Verdicts) -> str | None:
@@ -196,11 +175,31 @@ def markdown_lines(
         f"Reference date {verdicts.reference_date}, judged {verdicts.judged_at} by patchcheck "
         f"{verdicts.patchcheck_version}.",
         "",
-        *([f"Judged with {describe(verdicts.knowledge)}.", ""] if verdicts.knowledge else []),
-        "| testcase | result |",
-        "|---|---|",
+        *([knowledge, ""] if (knowledge := knowledge_line(verdicts)) else []),
+        "| testcase | result | findings |",
+        "|---|---|---|",
     ]
-    yield from [f"| {testcase.id} | {testcase.result.value} |" for testcase in verdicts.testcases]
+    yield from [
+        f"| {testcase.id} | {testcase.result.value} | {findings_text(result_counts(testcase.items))} |"
+        for testcase in verdicts.testcases
+    ]
+    failing = not_passed(verdicts)
+    yield from ["", f"## Why not PASS ({len(failing)})", ""]
+    if not failing:
+        yield "Every testcase PASSes."
+    for entry in failing:
+        yield from [f"### {entry.testcase}: {entry.result.value} ({findings_text(entry.counts)})", ""]
+        if entry.pointer:
+            yield f"- {entry.counts[Result.FAIL]} FAIL: {entry.pointer}"
+        yield from [f"- FAIL: {sentence}" for sentence in entry.failures]
+        if entry.counts[Result.ABORT]:
+            yield f"- {entry.counts[Result.ABORT]} ABORT: {ABORTS_BELOW}"
+        if not entry.counts:
+            yield '- no finding at all: nothing was judged (see "Not decided")'
+        yield ""
+    warnings = run_warnings(verdicts)
+    yield from [f"## Warnings ({len(warnings)})", ""]
+    yield from [f"- {warning}" for warning in warnings] or ["None."]
     heading, aborts = aborts_heading(verdicts)
     yield from ["", f"## {heading}", ""]
     if not aborts:
@@ -230,9 +229,6 @@ def markdown_lines(
                 f"| {row.deadline} | {time_left(row)} | {row.status} | {row.remedy} |"
             )
         yield ""
-    series = failed(verdicts, RELEASES)
-    yield from ["", f"## Release series not maintained ({len(series)})", ""]
-    yield from [f"- {message}" for message in series] or ["None."]
     declared = [row for row in rows if row.declared]
     yield from ["", f"## Declared by the operator, not verified ({len(declared)})", ""]
     yield from [
@@ -240,9 +236,6 @@ def markdown_lines(
         f"{row.declared['owner']} until {row.declared['expires']} ({row.declared['justification']})"
         for row in declared
     ] or ["None."]
-    failures = config_failures(verdicts)
-    yield from ["", f"## Configuration not as the security notes ask ({len(failures)})", ""]
-    yield from [f"- {message}" for message in failures] or ["None."]
     delta = changes(verdicts, previous, rows)
     yield from ["", "## Since the previous run", ""]
     if delta is None:
@@ -283,12 +276,36 @@ def html_parts(
         f"<style>{STYLE}</style><h1>scs-0124 summary: {e(subject)}</h1>",
         f"<p>Reference date {e(verdicts.reference_date)}, judged {e(verdicts.judged_at)} by patchcheck "
         f"{e(verdicts.patchcheck_version)}.</p>",
-        f"<p>Judged with {e(describe(verdicts.knowledge))}.</p>" if verdicts.knowledge else "",
-        "<table><tr><th>testcase<th>result",
+        f"<p>{e(knowledge)}</p>" if (knowledge := knowledge_line(verdicts)) else "",
+        "<table><tr><th>testcase<th>result<th>findings",
     ]
-    yield from [f"<tr><td>{e(t.id)}<td class={t.result.value}>{t.result.value}" for t in verdicts.testcases]
+    yield from [
+        f"<tr><td>{e(t.id)}<td class={t.result.value}>{t.result.value}"
+        f"<td>{findings_text(result_counts(t.items))}"
+        for t in verdicts.testcases
+    ]
+    failing = not_passed(verdicts)
+    yield f"</table><h2 id=why>Why not PASS ({len(failing)})</h2>"
+    if not failing:
+        yield "<p>Every testcase PASSes.</p>"
+    for entry in failing:
+        yield (
+            f"<h3>{e(entry.testcase)}: <span class={entry.result.value}>{entry.result.value}</span> "
+            f"({findings_text(entry.counts)})</h3><ul>"
+        )
+        if entry.pointer:
+            yield f"<li>{entry.counts[Result.FAIL]} FAIL: {e(entry.pointer)}"
+        yield from [f"<li><span class=FAIL>FAIL</span>: {e(sentence)}" for sentence in entry.failures]
+        if entry.counts[Result.ABORT]:
+            yield f'<li>{entry.counts[Result.ABORT]} ABORT: <a href="#aborts">{e(ABORTS_BELOW)}</a>'
+        if not entry.counts:
+            yield '<li>no finding at all: nothing was judged (see <a href="#aborts">Not decided</a>)'
+        yield "</ul>"
+    warnings = run_warnings(verdicts)
+    yield f"<h2>Warnings ({len(warnings)})</h2><ul>"
+    yield from [f"<li>{e(warning)}" for warning in warnings] or ["<li>None."]
     heading, aborts = aborts_heading(verdicts)
-    yield f"</table><h2 id=aborts>{e(heading)}</h2>"
+    yield f"</ul><h2 id=aborts>{e(heading)}</h2>"
     if not aborts:
         yield "<p>None.</p>"
     for resolution, group in aborts.items():
@@ -298,9 +315,9 @@ def html_parts(
     opened = open_rows(rows)
     unchecked = advisories_unchecked(verdicts)
     if unchecked is None:
-        yield f"<h2>Open advisories ({len(opened)})</h2>"
+        yield f"<h2 id=advisories>Open advisories ({len(opened)})</h2>"
     else:
-        yield f"<h2>Open advisories</h2><p>{e(unchecked)}</p>"
+        yield f"<h2 id=advisories>Open advisories</h2><p>{e(unchecked)}</p>"
     for product in sorted({row.product for row in opened}):
         yield (
             f"<h3>{e(product)}</h3><table><tr><th>host<th>version<th>found in<th>advisory<th>severity"
@@ -315,21 +332,15 @@ def html_parts(
                 f"<td class={e(status_class)}>{e(row.status)}<td>{e(row.remedy)}"
             )
         yield "</table>"
-    if not opened:
+    if not opened and unchecked is None:  # "not checked" and "None." at once would read as a clean bill
         yield "<p>None.</p>"
-    series = failed(verdicts, RELEASES)
-    yield f"<h2>Release series not maintained ({len(series)})</h2><ul>"
-    yield from [f"<li>{e(message)}" for message in series] or ["<li>None."]
     declared = [row for row in rows if row.declared]
-    yield f"</ul><h2>Declared by the operator, not verified ({len(declared)})</h2><ul>"
+    yield f"<h2>Declared by the operator, not verified ({len(declared)})</h2><ul>"
     yield from [
         f"<li>{e(r.host)} {e(r.product)} {e(r.version)} {e(r.advisory)}: {e(r.declared['status'])} by "
         f"{e(r.declared['owner'])} until {e(r.declared['expires'])}"
         for r in declared
     ]
-    failures = config_failures(verdicts)
-    yield f"</ul><h2>Configuration not as the security notes ask ({len(failures)})</h2><ul>"
-    yield from [f"<li>{e(message)}" for message in failures] or ["<li>None."]
     yield "</ul><h2>Since the previous run</h2>"
     delta = changes(verdicts, previous, rows)
     if delta is None:
