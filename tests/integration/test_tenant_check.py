@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import yaml
 
 from patchcheck.facts import load_facts
-from tests.integration.conftest import TestCloud, run_tenant_playbook
+from tests.integration.conftest import REPO, VENV_BIN, TestCloud, run_tenant_playbook
 
 ALLOWED_WRITE = ("POST", "/v3/auth/tokens")
 
@@ -158,3 +160,40 @@ def test_a_check_that_could_not_run_fails_whatever_fail_on_noncompliance_says(tm
     report = yaml.safe_load((tmp_path / "out" / "report.yaml").read_text())
     (invocation,) = report["run"]["invocations"].values()
     assert set(invocation["results"].values()) == {0}
+
+
+def test_a_cloud_name_no_clouds_yaml_has_is_a_usage_error_without_report(tmp_path: Path) -> None:
+    """Issue 30: OS_CLOUD=nope made an all-ABORT report that could be delivered."""
+    clouds_yaml = tmp_path / "clouds.yaml"
+    clouds_yaml.write_text(json.dumps({"clouds": {"real": {"auth": {"auth_url": "http://127.0.0.1:9/v3"}}}}))
+    out, spool = tmp_path / "out", tmp_path / "spool"
+    run = run_tenant_playbook(
+        clouds_yaml, out, "-e", "patchcheck_monitor_url=https://monitor.example.net",
+        "-e", f"patchcheck_spool={spool}", cloud="nope",
+    )  # fmt: skip
+    assert run.returncode == 2, run.output[-3000:]
+    assert f"no cloud named 'nope' in {clouds_yaml} (clouds there: real); openstacksdk searched" in run.output
+    assert not out.exists() and not spool.exists()  # nothing gathered, judged, reported or spooled
+
+
+def test_the_run_says_which_cloud_it_checks_and_why(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "OS_CLOUD"}
+    env |= {"OS_CLIENT_CONFIG_FILE": str(tmp_path / "none.yaml"), "ANSIBLE_NOCOLOR": "1"}
+    done = subprocess.run(
+        [
+            str(VENV_BIN / "ansible-playbook"),
+            "playbooks/tenant_check.yaml",
+            "-e",
+            f"patchcheck_output_dir={tmp_path}",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert (
+        "checking cloud testbed (the default: neither patchcheck_cloud nor $OS_CLOUD is set)" in done.stdout
+    )
+    assert "no cloud named 'testbed' (no clouds.yaml found)" in done.stdout

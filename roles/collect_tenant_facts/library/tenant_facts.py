@@ -89,6 +89,7 @@ except ImportError:  # the module loaded from its file (unit tests): the same te
 
 try:
     import openstack
+    import openstack.config
 
     OPENSTACK_IMPORT_ERROR = None
 except ImportError:
@@ -1105,6 +1106,36 @@ def sdk_version() -> str | None:
         return None
 
 
+def unknown_cloud(cloud: str) -> str | None:
+    """Why ``cloud`` names no cloud openstacksdk can use, or None (issue 30).
+
+    A typo in the cloud's name, or no clouds.yaml at all, made an all-ABORT report that could be
+    delivered ("nope is not compliant"). That is a mistake in the configuration, not evidence
+    about a cloud: the task fails with one sentence naming the files openstacksdk searched, and
+    nothing is gathered, judged or delivered. A cloud that is named but does not answer stays an
+    ABORT report (that is evidence).
+    """
+    try:
+        config = openstack.config.OpenStackConfig()
+        names = [name for name in config.get_cloud_names() if name != "defaults"]
+    except Exception as exc:  # a clouds.yaml that does not parse
+        return f"cannot read the clouds.yaml files: {one_line(exc)}"
+    if cloud in names:
+        return None
+    # in the order openstacksdk reads them, each once
+    searched = ", ".join(dict.fromkeys(getattr(config, "_config_files", []))) or "its usual places"
+    found = config.config_filename
+    where = (
+        f"in {found} (clouds there: {', '.join(sorted(names)) or 'none'})"
+        if found
+        else "(no clouds.yaml found)"
+    )
+    return (
+        f"no cloud named {cloud!r} {where}; openstacksdk searched {searched}. Set patchcheck_cloud or "
+        "OS_CLOUD to a cloud of that file, or OS_CLIENT_CONFIG_FILE to the clouds.yaml that has it"
+    )
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec={
@@ -1119,6 +1150,9 @@ def main() -> None:
     )
     if OPENSTACK_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib("openstacksdk"), exception=OPENSTACK_IMPORT_ERROR)
+    problem = unknown_cloud(module.params["cloud"])
+    if problem:
+        module.fail_json(msg=problem, unknown_cloud=True)
     facts = gather(
         module.params["cloud"],
         module.params["interfaces"],
