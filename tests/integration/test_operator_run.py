@@ -335,6 +335,8 @@ def test_a_host_that_times_out_or_whose_module_crashes_is_written_down_never_pas
             "good1": local_host(collect_host_facts_config_roots=[str(tmp_path / "none")]),
             "slow1": local_host(ansible_python_interpreter=str(slow)),
             "crash1": local_host(ansible_python_interpreter=str(crash)),
+            # issue 30: an interpreter that does not exist (a pyenv shim without that version)
+            "missing1": local_host(ansible_python_interpreter=str(tmp_path / "no-such" / "python3.13")),
         },
     )
     run = run_operator_playbook(
@@ -348,11 +350,16 @@ def test_a_host_that_times_out_or_whose_module_crashes_is_written_down_never_pas
     assert run.returncode != 0  # not compliant: two hosts were not gathered
     failures = {
         host: json.loads((tmp_path / "out" / "facts" / f"host-{host}.json").read_text()).get("failure")
-        for host in ("good1", "slow1", "crash1")
+        for host in ("good1", "slow1", "crash1", "missing1")
     }
     assert failures["good1"] is None
     assert failures["slow1"].startswith("timed out"), failures
-    assert failures["crash1"].startswith("failed:"), failures
+    assert failures["crash1"].startswith("failed:") and "Segmentation fault" in failures["crash1"], failures
+    # the cause, not only "Module result deserialization failed", in the facts and in the play's output
+    assert (
+        "no-such/python3.13" in failures["missing1"] and "ansible_python_interpreter" in failures["missing1"]
+    )
+    assert "missing1 NOT GATHERED" in run.output and "crash1 NOT GATHERED" in run.output
     results = verdicts(tmp_path / "out")
     inventory_items = items_of(results["scs-0124-inventory-complete"])
     assert (inventory_items["slow1"]["result"], inventory_items["crash1"]["result"]) == ("FAIL", "FAIL")

@@ -27,7 +27,8 @@ from ansible.plugins.action import ActionBase
 from patchcheck.files import atomic_write
 from patchcheck.urls import without_userinfo
 
-FAILURE_LENGTH = 300
+#: Characters of a failure kept: the message and what the host said, with the paths they name.
+FAILURE_LENGTH = 1000
 
 
 def failure_document(host: str, failure: str) -> dict[str, Any]:
@@ -50,6 +51,26 @@ def failure_document(host: str, failure: str) -> dict[str, Any]:
 def first_line(text: object) -> str:
     lines = str(text).strip().splitlines()
     return lines[0] if lines else "no message"
+
+
+def last_line(text: object) -> str:
+    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def failure_of(module: dict[str, Any]) -> str:
+    """The module's message and what the host itself said (issue 30).
+
+    When the module cannot even start (the interpreter Ansible chose does not exist, a pyenv shim
+    without that version), Ansible's message is only "Module result deserialization failed: No
+    start of json char found"; the cause ("python3.13: command not found") is in the module's
+    stderr or stdout, shown only with -vvv. Both go into the failure, so the report says why.
+    """
+    message = first_line(module.get("msg", "no result"))
+    said = last_line(module.get("module_stderr")) or last_line(module.get("module_stdout"))
+    if said and said not in message:
+        message += f" (the host said: {said}; choose the interpreter with ansible_python_interpreter)"
+    return message
 
 
 def write_facts(dest: str, document: dict[str, Any]) -> None:
@@ -80,7 +101,7 @@ class ActionModule(ActionBase):
             raise
         facts = module.pop("facts", None)
         if module.get("failed") or not isinstance(facts, dict):
-            write_facts(dest, failure_document(host, f"failed: {first_line(module.get('msg', 'no result'))}"))
+            write_facts(dest, failure_document(host, f"failed: {failure_of(module)}"))
         else:
             write_facts(dest, facts)
             module["summary"] = {
