@@ -1,4 +1,4 @@
-"""``patchcheck``: the command line of the judge, report and knowledge stages.
+"""patchcheck: judge gathered facts against scs-0124, report to SCS, keep the advisory knowledge current.
 
     patchcheck judge  --facts F [--facts F ...] --verdicts V [--reference-date D]
     patchcheck report --verdicts V --subject S --out-dir D
@@ -532,13 +532,14 @@ def cmd_index_update(args: argparse.Namespace) -> int:
             progress=lambda line: print(f"index update: {line}", file=sys.stderr),
         )
     except UpdateFailed as exc:
-        previous = provenance_of(cache / "current") if (cache / "current").exists() else {"kind": "shipped"}
+        previous = provenance_of(cache / "current" if (cache / "current").exists() else None)
         old = age(previous, now)
-        kept = (
-            f"the index fetched {previous.get('fetched_at')} ({old.days} days old) stays in force"
-            if old is not None
-            else "the index shipped with patchcheck stays in force"
+        which = (
+            f"the index fetched {previous.get('fetched_at')}"
+            if previous.get("kind") == "updated"
+            else f"the index shipped with patchcheck (built {previous.get('built_at')})"
         )
+        kept = f"{which} stays in force" + (f", {old.days} days old" if old is not None else "")
         print(f"index update: error: {exc}; {kept}", file=sys.stderr)
         return ExitCode.NOT_UPDATED
     for message in result.messages:
