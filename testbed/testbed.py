@@ -22,6 +22,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -433,8 +434,8 @@ class Testbed:
             return
         if port_taken(service.port):
             raise TestbedError(
-                f"port {service.port} for {service.name} is taken by another process (another test cloud, "
-                f"e.g. one with another PATCHCHECK_TESTBED_DIR?); stop it first"
+                f"port {service.port} for {service.name} is taken by {port_holder(service.port)} (another "
+                "test cloud, e.g. one with another PATCHCHECK_TESTBED_DIR?); stop it first"
             )
         self.run.mkdir(parents=True, exist_ok=True)
         self.log.mkdir(parents=True, exist_ok=True)
@@ -502,6 +503,12 @@ class Testbed:
         so the whole group goes, and a port still held afterwards is an error.
         """
         pid = self.pid(service)
+        if pid is None and port_taken(service.port):  # nothing of ours ran there (issue 30)
+            log(
+                f"{service.name} was not running; port {service.port} is held by "
+                f"{port_holder(service.port)}, not by this test cloud: left alone"
+            )
+            return
         if pid is not None:
             # the daemon's own session and group (its leader, the first fork, has exited); never ours
             group = os.getpgid(pid)
@@ -519,7 +526,10 @@ class Testbed:
         end = time.monotonic() + STOP_DEADLINE_S
         while port_taken(service.port):
             if time.monotonic() > end:
-                raise TestbedError(f"{service.name} stopped, but port {service.port} is still held")
+                holder = port_holder(service.port)
+                raise TestbedError(
+                    f"{service.name} stopped, but port {service.port} is still held by {holder}"
+                )
             time.sleep(0.1)
 
     def running(self) -> list[str]:
@@ -591,6 +601,18 @@ class Testbed:
                 self.stop_service(self.by_name[name])
                 self.start_service(self.by_name[name])
                 self.wait_ready(self.by_name[name])
+
+
+def port_holder(port: int) -> str:
+    """Who listens on ``port`` (``ss``'s process column: name and pid), for an error message."""
+    try:
+        listing = subprocess.run(
+            ["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        listing = ""
+    found = re.findall(r'\("([^"]+)",pid=(\d+)', listing)
+    return ", ".join(f"{name} (pid {pid})" for name, pid in dict.fromkeys(found)) or "another process"
 
 
 def group_alive(group: int) -> bool:
