@@ -44,6 +44,8 @@ HOST = "127.0.0.1"
 REGION = "RegionOne"
 START_DEADLINE_S = 120.0
 STOP_DEADLINE_S = 20.0
+#: How long a port a moment's client connection holds is waited for before starting a service.
+PORT_WAIT_S = 30
 
 #: The access log line: method, path, status and user agent, tab-separated, so a
 #: test can prove which requests the check sent (see tests/integration).
@@ -432,11 +434,16 @@ class Testbed:
     def start_service(self, service: Service) -> None:
         if self.pid(service):
             return
-        if port_taken(service.port):
-            raise TestbedError(
-                f"port {service.port} for {service.name} is taken by {port_holder(service.port)} (another "
-                "test cloud, e.g. one with another PATCHCHECK_TESTBED_DIR?); stop it first"
-            )
+        # The ports lie in Linux's ephemeral range: a client's outgoing connection may hold one
+        # for a moment (seen while a Zuul build talked to the other test cloud); wait for it.
+        end = time.monotonic() + PORT_WAIT_S
+        while port_taken(service.port):
+            if time.monotonic() > end:
+                raise TestbedError(
+                    f"port {service.port} for {service.name} is taken by {port_holder(service.port)} "
+                    "(another test cloud, e.g. one with another PATCHCHECK_TESTBED_DIR?); stop it first"
+                )
+            time.sleep(0.5)
         self.run.mkdir(parents=True, exist_ok=True)
         self.log.mkdir(parents=True, exist_ok=True)
         worker = self.release.worker_class.get(service.name, "gthread")
@@ -604,10 +611,10 @@ class Testbed:
 
 
 def port_holder(port: int) -> str:
-    """Who listens on ``port`` (``ss``'s process column: name and pid), for an error message."""
+    """Who holds ``port``, listening or connected from it (``ss``'s process column), for a message."""
     try:
         listing = subprocess.run(
-            ["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True, timeout=10, check=False
+            ["ss", "-Htanp", f"sport = :{port}"], capture_output=True, text=True, timeout=10, check=False
         ).stdout
     except (OSError, subprocess.TimeoutExpired):
         listing = ""
