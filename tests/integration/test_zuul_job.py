@@ -1,25 +1,24 @@
-"""The nightly job in a real Zuul 14.3: scheduler, executor, launcher, web and a static node.
+"""The nightly jobs in a real Zuul 14.3: scheduler, executor, launcher, web and a static node.
 
 ``testbed/zuul_ci.py`` runs Zuul on 127.0.0.1 with this repository (its committed state) as
-an untrusted project. The test gives the member of the test cloud an application credential,
-encrypts the per-cloud secret with the local Zuul's own project key (RSA-OAEP, as
-``zuul-client encrypt`` does), points the example cloud's job at the test cloud, its Horizon
-and the real SCS compliance monitor, and enqueues ``periodic-daily``. From Zuul's REST API it
-asserts that the build succeeded and announced its artifacts, from the build's logs that they
-exist, and from the monitor that the report was stored. ``patchcheck-self-test`` is run only
-until its playbook starts (the whole suite inside itself would take the test cloud's ports),
-then dequeued.
+an untrusted project. The test adds clouds as the README tells a Zuul administrator to: an
+application credential of each test cloud's member, every secret value encrypted with
+``zuul-client encrypt`` (14.0, against this Zuul's API), the example job copied per cloud with
+its semaphore, secret and pipeline entry, all pointed at the real SCS compliance monitor; then
+it enqueues ``periodic-daily`` once. From Zuul's REST API, the builds' logs and the monitor it
+asserts what each build did (``test_clouds_in_one_enqueue_share_nothing``).
+``patchcheck-self-test`` is run only until its playbook starts (the whole suite inside itself
+would take the test cloud's ports), then dequeued.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import secrets
 import subprocess
+import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +28,6 @@ import openstack.config
 import openstack.connection
 import pytest
 import yaml
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
 
 from tests.helpers import load_module
 from tests.integration.conftest import Monitor, TestCloud, brought_up
@@ -63,20 +60,51 @@ def zuul(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         ci.purge()
 
 
-def encrypt(public_key_pem: bytes, text: str) -> list[str]:
-    """Zuul's secret encoding: RSA-OAEP (SHA-1) chunks, base64, one list item per chunk."""
-    key = serialization.load_pem_public_key(public_key_pem)
-    room = key.key_size // 8 - 2 * 20 - 2  # type: ignore[union-attr]
-    data = text.encode()
-    return [
-        base64.b64encode(
-            key.encrypt(  # type: ignore[union-attr]
-                data[start : start + room],
-                padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None),  # noqa: S303
-            )
-        ).decode()
-        for start in range(0, len(data), room)
-    ]
+ZUUL_CLIENT = ZUUL_CI.ZUUL_VENV / "bin" / "zuul-client"
+
+
+class EncryptedLoader(yaml.SafeLoader):
+    """Reads zuul-client's output: its ``!encrypted/pkcs1-oaep`` values as lists of chunks."""
+
+
+EncryptedLoader.add_constructor(
+    "!encrypted/pkcs1-oaep",
+    lambda loader, node: loader.construct_sequence(node),  # type: ignore[arg-type]
+)
+
+
+def encrypt(ci: Any, text: str) -> list[str]:
+    """The value encrypted as a Zuul administrator does it: ``zuul-client encrypt`` against this
+    Zuul's API (the project's public key; RSA-OAEP chunks, base64, one list item per chunk)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        infile = Path(scratch) / "value"
+        infile.write_text(text)
+        infile.chmod(0o600)
+        done = subprocess.run(
+            [
+                str(ZUUL_CLIENT),
+                "--zuul-url",
+                ci.web_url,
+                "encrypt",
+                "--tenant",
+                ZUUL_CI.TENANT,
+                "--project",
+                "patchcheck",
+                "--secret-name",
+                "value",
+                "--field-name",
+                "value",
+                "--infile",
+                str(infile),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    (document,) = yaml.load(done.stdout, Loader=EncryptedLoader)  # noqa: S506  (a SafeLoader)
+    return list(document["secret"]["data"]["value"])
 
 
 class Encrypted(list):
@@ -180,9 +208,6 @@ def fleet_of(clouds: list[Cloud], monitor: Monitor) -> Fleet:
 def point_jobs_at_these_clouds(ci: Any, monitor: Monitor, clouds: list[Cloud], fleet: Fleet) -> None:
     """The project copy's example secrets and job variables, for this machine's clouds and monitor."""
     project = ci.repos / "patchcheck"
-    public_key = urllib.request.urlopen(  # noqa: S310  (127.0.0.1)
-        f"{ci.web_url}api/tenant/{ZUUL_CI.TENANT}/key/patchcheck.pub", timeout=30
-    ).read()
     documents = [
         {
             "secret": {
@@ -190,10 +215,10 @@ def point_jobs_at_these_clouds(ci: Any, monitor: Monitor, clouds: list[Cloud], f
                 "data": {
                     "auth_url": cloud.auth_url,
                     "region_name": "RegionOne",
-                    "application_credential_id": Encrypted(encrypt(public_key, cloud.credential_id)),
-                    "application_credential_secret": Encrypted(encrypt(public_key, cloud.credential_secret)),
-                    "report_signing_key": Encrypted(encrypt(public_key, cloud.account["key"].read_text())),
-                    "monitor_token": Encrypted(encrypt(public_key, cloud.account["token"].read_text())),
+                    "application_credential_id": Encrypted(encrypt(ci, cloud.credential_id)),
+                    "application_credential_secret": Encrypted(encrypt(ci, cloud.credential_secret)),
+                    "report_signing_key": Encrypted(encrypt(ci, cloud.account["key"].read_text())),
+                    "monitor_token": Encrypted(encrypt(ci, cloud.account["token"].read_text())),
                 },
             }
         }
@@ -204,9 +229,9 @@ def point_jobs_at_these_clouds(ci: Any, monitor: Monitor, clouds: list[Cloud], f
             "secret": {
                 "name": "patchcheck-fleet-example",
                 "data": {
-                    "clouds_yaml": Encrypted(encrypt(public_key, fleet.clouds_yaml)),
-                    "report_signing_key": Encrypted(encrypt(public_key, fleet.delegate["key"].read_text())),
-                    "monitor_token": Encrypted(encrypt(public_key, fleet.delegate["token"].read_text())),
+                    "clouds_yaml": Encrypted(encrypt(ci, fleet.clouds_yaml)),
+                    "report_signing_key": Encrypted(encrypt(ci, fleet.delegate["key"].read_text())),
+                    "monitor_token": Encrypted(encrypt(ci, fleet.delegate["token"].read_text())),
                 },
             }
         }
