@@ -83,6 +83,8 @@ def brought_up(cloud: TestCloud) -> Iterator[TestCloud]:
     was_running = cloud.testbed("status").returncode == 0
     started = cloud.testbed("up")
     if started.returncode != 0:
+        if not was_running:  # what did start before the failure is stopped too
+            cloud.testbed("down")
         unavailable(f"{cloud.series}: {started.stderr.strip()[-3000:]}")
     try:
         yield cloud
