@@ -31,11 +31,13 @@ REPO = Path(__file__).resolve().parents[2]
 GOLDEN = FIXTURES / "judge-equivalence.json.gz"
 HOSTS, SEED = 40, 18
 OUTPUTS = ("junit.xml", "summary.md", "summary.html", "vex.cdx.json", "vex.openvex.json")
-#: Run ids, timestamps and the scratch folder: the only parts that may differ between two runs.
+#: Run ids, timestamps, ages derived from them and the scratch folder: the only parts that may differ.
 VOLATILE = [
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
     (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"), "<time>"),
     (re.compile(r"time=\"[0-9.]+\""), 'time="<s>"'),
+    # the knowledge's age when judged: judged_at (a time above) minus its build time
+    (re.compile(r"[0-9.]+ days old when judged"), "<age> days old when judged"),
 ]
 
 
