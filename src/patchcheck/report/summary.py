@@ -19,7 +19,7 @@ from patchcheck.judge.packed_items import result_counts
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Verdicts
 from patchcheck.report.aborts import aborts_by_resolution
-from patchcheck.report.explanations import findings_text, knowledge_line, not_passed, run_warnings
+from patchcheck.report.explanations import NotPassed, findings_text, knowledge_line, not_passed, run_warnings
 
 OPEN = ("overdue", "affected, within deadline", "unknown")
 ABORTS_BELOW = 'listed under "Not decided" below, each with what resolves it'
@@ -166,6 +166,7 @@ def markdown_lines(
     subject: str,
     previous: Verdicts | PreviousRun | None = None,
     rows: list[Row] | None = None,
+    failing: list[NotPassed] | None = None,
 ) -> Iterator[str]:
     """The Markdown summary line by line (a file receives them as they come)."""
     rows = rows_of(verdicts) if rows is None else rows
@@ -183,7 +184,7 @@ def markdown_lines(
         f"| {testcase.id} | {testcase.result.value} | {findings_text(result_counts(testcase.items))} |"
         for testcase in verdicts.testcases
     ]
-    failing = not_passed(verdicts)
+    failing = not_passed(verdicts) if failing is None else failing
     yield from ["", f"## Why not PASS ({len(failing)})", ""]
     if not failing:
         yield "Every testcase PASSes."
@@ -267,6 +268,7 @@ def html_parts(
     subject: str,
     previous: Verdicts | PreviousRun | None = None,
     rows: list[Row] | None = None,
+    failing: list[NotPassed] | None = None,
 ) -> Iterator[str]:
     """The same content as ``markdown``, as one HTML file with no external resources, part by part."""
     e = html.escape
@@ -284,7 +286,7 @@ def html_parts(
         f"<td>{findings_text(result_counts(t.items))}"
         for t in verdicts.testcases
     ]
-    failing = not_passed(verdicts)
+    failing = not_passed(verdicts) if failing is None else failing
     yield f"</table><h2 id=why>Why not PASS ({len(failing)})</h2>"
     if not failing:
         yield "<p>Every testcase PASSes.</p>"
@@ -370,9 +372,9 @@ def write_summaries(
 ) -> None:
     """Both summaries, written as they are made: at 10,000 hosts each whole text and its list of
     lines held about 200 MB (``bench/end_to_end_scale.py``)."""
-    rows = rows_of(verdicts)  # once for both
-    for line in markdown_lines(verdicts, subject, previous, rows):
+    rows, failing = rows_of(verdicts), not_passed(verdicts)  # once for both
+    for line in markdown_lines(verdicts, subject, previous, rows, failing):
         markdown_to.write(line + "\n")
-    for part in html_parts(verdicts, subject, previous, rows):
+    for part in html_parts(verdicts, subject, previous, rows, failing):
         html_to.write(part)
     html_to.write("\n")
