@@ -38,7 +38,7 @@ from patchcheck.days import collected_moment
 from patchcheck.errors import ExitCode, InputError
 from patchcheck.judge.verdict import Result, combine
 from patchcheck.judge.verdicts import Verdicts, load_verdicts
-from patchcheck.report.line_protocol import LOG_PREFIX
+from patchcheck.report.line_protocol import log_line
 from patchcheck.report.published import published
 from patchcheck.scope import SHIPPED_SCOPES, load_scope
 
@@ -200,7 +200,7 @@ def report(verdicts: Verdicts, testcases: list[str], now: dt.datetime, out: Prin
         else:
             result = judged.result
             for item in judged.items:
-                err(f"{LOG_PREFIX[item.result]}: {testcase_id}: {published(item.message)}")
+                err(log_line(testcase_id, item))
         results.append(result)
         out(f"{testcase_id}: {result.value}")
     for entry in verdicts.facts:

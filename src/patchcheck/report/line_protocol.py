@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from patchcheck.judge.verdict import Result
-from patchcheck.judge.verdicts import Verdicts
+from patchcheck.judge.verdicts import Item, Verdicts
 from patchcheck.report.published import published
 
 LOG_PREFIX = {Result.PASS: "INFO", Result.FAIL: "ERROR", Result.ABORT: "WARNING"}
@@ -19,6 +19,11 @@ LOG_PREFIX = {Result.PASS: "INFO", Result.FAIL: "ERROR", Result.ABORT: "WARNING"
 
 def result_lines(verdicts: Verdicts) -> list[str]:
     return [f"{testcase.id}: {testcase.result.value}" for testcase in verdicts.testcases]
+
+
+def log_line(testcase_id: str, item: Item) -> str:
+    """A finding's line; the monitor shows these to anyone: no project ids, no internal addresses."""
+    return f"{LOG_PREFIX[item.result]}: {testcase_id}: {published(item.message)}"
 
 
 def log_lines(verdicts: Verdicts) -> list[str]:
@@ -31,10 +36,8 @@ def each_log_line(verdicts: Verdicts) -> Iterator[str]:
     for testcase in verdicts.testcases:
         if not testcase.items:
             yield f"WARNING: {testcase.id}: no check ran for this testcase"
-        for (
-            item
-        ) in testcase.items:  # the monitor shows these to anyone: no project ids, no internal addresses
-            yield f"{LOG_PREFIX[item.result]}: {testcase.id}: {published(item.message)}"
+        for item in testcase.items:
+            yield log_line(testcase.id, item)
     for declaration in verdicts.declarations:
         where = f"declaration {declaration['index']} (line {declaration['line']}, {declaration['advisory']})"
         if declaration["state"] == "expired":
