@@ -29,7 +29,8 @@ from patchcheck.files import atomic_write, atomic_writer, output_lock
 from patchcheck.judge.verdict import Result, combine
 
 REPO = Path(__file__).resolve().parents[2]
-COMPLIANCE_DIR = REPO / "tests" / "compliance"
+#: The compliance layer ships inside the package, so an installed ``patchcheck judge`` finds it.
+COMPLIANCE_DIR = Path(__file__).resolve().parent / "compliance"
 
 
 def exit_code_for(result: Result) -> ExitCode:
@@ -45,7 +46,7 @@ def parse_day(text: str) -> dt.date:
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
-    """Run the compliance layer (tests/compliance) with pytest on the facts."""
+    """Run the compliance layer (``patchcheck/compliance``) with pytest on the facts."""
     with output_lock(args.verdicts.parent):  # a second run on the same folder waits its turn
         return run_judge(args)
 

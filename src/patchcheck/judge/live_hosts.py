@@ -1,6 +1,6 @@
 """Live checks reach a host the way the gathering did, or say in one sentence why they could not.
 
-The live checks (``tests/compliance/test_scs_0124_live.py``) use pytest-testinfra. For a host whose
+The live checks (``patchcheck/compliance/test_scs_0124_live.py``) use pytest-testinfra. For a host whose
 connection testinfra has no native backend for (``community.general.chroot``, ``podman`` from a
 collection, a connection plugin named in ``ansible.cfg``), testinfra runs the ``ansible`` command,
 and for every ``ansible://`` spec it runs ``ansible-inventory``. Both find their configuration the
