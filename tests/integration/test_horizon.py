@@ -34,7 +34,7 @@ from tests.integration.conftest import TestCloud, run_tenant_playbook, today
 from tests.integration.tls_gunicorn import gunicorn_over_tls
 
 REPO = Path(__file__).resolve().parents[2]
-MODULE = load_module(REPO / "roles/collect_tenant_facts/library/tenant_facts.py", "tenant_facts_dashboard")
+MODULE = load_module(REPO / "plugins/modules/tenant_facts.py", "tenant_facts_dashboard")
 HORIZON = "http://127.0.0.1:30080/"
 TLS_PORT = 30443
 #: Horizon's settings as the test cloud starts it (testbed.py's own table, restored after each test).

@@ -23,8 +23,8 @@ from patchcheck.knowledge.versions import compare_debian, debian_upstream, match
 from tests.helpers import hibiscus_document, host_facts_document, load_module
 
 REPO = Path(__file__).resolve().parents[2]
-HOST_MODULE = load_module(REPO / "roles/collect_host_facts/library/host_facts.py", "host_facts_props")
-TENANT_MODULE = load_module(REPO / "roles/collect_tenant_facts/library/tenant_facts.py", "tenant_facts_props")
+HOST_MODULE = load_module(REPO / "plugins/modules/host_facts.py", "host_facts_props")
+TENANT_MODULE = load_module(REPO / "plugins/modules/tenant_facts.py", "tenant_facts_props")
 EXAMPLES = 300
 QUICK = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -29,7 +29,7 @@ from patchcheck.deliver.monitor import Outcome, loopback, upload
 from tests.helpers import load_module, run_patchcheck
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULE = load_module(ROOT / "roles/collect_tenant_facts/library/tenant_facts.py", "tenant_bounded")
+MODULE = load_module(ROOT / "plugins/modules/tenant_facts.py", "tenant_bounded")
 KEY = "K3Y-canary-5f1e"
 SUBJECT = "subject-canary"
 TOKEN = base64.b64encode(f"{SUBJECT}:{KEY}".encode()).decode()
@@ -125,8 +125,8 @@ HANGS = {"dripped headers": drip, "100 Continue forever": continue_forever, "sil
 
 
 def test_the_collectors_copy_is_the_same_text() -> None:
-    """The role ships ``bounded_http`` as module_utils (the module cannot import patchcheck)."""
-    shipped = ROOT / "roles/collect_tenant_facts/module_utils/bounded_http.py"
+    """The collection ships ``bounded_http`` as module_utils (the module cannot import patchcheck)."""
+    shipped = ROOT / "plugins/module_utils/bounded_http.py"
     assert shipped.read_text() == (ROOT / "src/patchcheck/bounded_http.py").read_text()
 
 

@@ -21,7 +21,7 @@ from patchcheck.facts.model import HostFacts
 from patchcheck.judge.effective_config import service_views
 from tests.helpers import load_module
 
-MODULE_PATH = Path(__file__).resolve().parents[2] / "roles/collect_host_facts/library/host_facts.py"
+MODULE_PATH = Path(__file__).resolve().parents[2] / "plugins/modules/host_facts.py"
 #: (group, option) as the rules read them; the generated files write these and some distractors.
 OPTIONS = [
     ("libvirt", "images_type"),

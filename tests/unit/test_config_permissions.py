@@ -23,7 +23,7 @@ from patchcheck.facts.model import HostFacts
 from patchcheck.judge import inventory_complete, ossn_config
 from patchcheck.knowledge.advisories import shipped_index
 
-MODULE_PATH = Path(__file__).resolve().parents[2] / "roles/collect_host_facts/library/host_facts.py"
+MODULE_PATH = Path(__file__).resolve().parents[2] / "plugins/modules/host_facts.py"
 NOBODY = 65534
 GATHER = """
 import importlib.util, json, sys

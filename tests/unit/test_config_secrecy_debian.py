@@ -42,7 +42,7 @@ WORLD_READABLE_WITHOUT_SECRETS = [
 @pytest.fixture(scope="module")
 def module() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
-        "host_facts_secrecy", REPO / "roles/collect_host_facts/library/host_facts.py"
+        "host_facts_secrecy", REPO / "plugins/modules/host_facts.py"
     )
     assert spec and spec.loader
     loaded = importlib.util.module_from_spec(spec)

@@ -26,7 +26,7 @@ from patchcheck.judge.verdict import Finding, Result
 from tests.helpers import hibiscus_document, load_module, write
 
 MODULE = load_module(
-    Path(__file__).resolve().parents[2] / "roles/collect_tenant_facts/library/tenant_facts.py",
+    Path(__file__).resolve().parents[2] / "plugins/modules/tenant_facts.py",
     "tenant_dashboard",
 )
 SECRET_VALUE = "CANARYsessionvalue7f3e"

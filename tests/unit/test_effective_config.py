@@ -20,7 +20,7 @@ from patchcheck.knowledge.advisories import AdvisoryIndex, shipped_index
 from patchcheck.knowledge.rules import options_read
 from tests.helpers import load_module
 
-MODULE_PATH = Path(__file__).resolve().parents[2] / "roles/collect_host_facts/library/host_facts.py"
+MODULE_PATH = Path(__file__).resolve().parents[2] / "plugins/modules/host_facts.py"
 NOW = dt.datetime.now(dt.UTC)
 
 

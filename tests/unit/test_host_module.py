@@ -11,7 +11,7 @@ import pytest
 
 from tests.helpers import load_module
 
-MODULE_PATH = Path(__file__).resolve().parents[2] / "roles/collect_host_facts/library/host_facts.py"
+MODULE_PATH = Path(__file__).resolve().parents[2] / "plugins/modules/host_facts.py"
 
 
 @pytest.fixture(scope="module")

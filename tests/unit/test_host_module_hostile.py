@@ -26,7 +26,7 @@ from patchcheck.knowledge.advisories import shipped_index
 from patchcheck.knowledge.series import shipped_series
 from tests.helpers import load_module
 
-MODULE_PATH = Path(__file__).resolve().parents[2] / "roles/collect_host_facts/library/host_facts.py"
+MODULE_PATH = Path(__file__).resolve().parents[2] / "plugins/modules/host_facts.py"
 CANARY = "CANARY-7d1e"
 
 

@@ -25,7 +25,7 @@ from patchcheck.knowledge.series import shipped_series
 from tests.helpers import load_module
 
 REPO = Path(__file__).resolve().parents[2]
-MODULE_PATH = REPO / "roles/collect_host_facts/library/host_facts.py"
+MODULE_PATH = REPO / "plugins/modules/host_facts.py"
 DIST_INFO = REPO / "tests/fixtures/dist-info"
 
 

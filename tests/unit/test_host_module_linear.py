@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from tests.helpers import load_module
 
-MODULE_PATH = Path(__file__).resolve().parents[2] / "roles/collect_host_facts/library/host_facts.py"
+MODULE_PATH = Path(__file__).resolve().parents[2] / "plugins/modules/host_facts.py"
 MIB = 1024 * 1024
 LIMIT_SECONDS = 2.0
 #: The patterns the linear code replaced, kept as the reference it must agree with.

@@ -30,7 +30,7 @@ from patchcheck.urls import HIDDEN_HOST, without_userinfo
 from tests.helpers import hibiscus_document, load_module, write
 
 COLLECTOR = load_module(
-    Path(__file__).resolve().parents[2] / "roles/collect_tenant_facts/library/tenant_facts.py",
+    Path(__file__).resolve().parents[2] / "plugins/modules/tenant_facts.py",
     "tenant_urls",
 )
 CANARY = "CANARY-26-f00d"

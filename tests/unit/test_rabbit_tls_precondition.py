@@ -26,9 +26,7 @@ MESSAGING = Component("oslo-messaging", "14.0.3", "14.0.3", "dpkg", "python3-osl
 
 @pytest.fixture(scope="module")
 def module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "host_facts_rabbit", REPO / "roles/collect_host_facts/library/host_facts.py"
-    )
+    spec = importlib.util.spec_from_file_location("host_facts_rabbit", REPO / "plugins/modules/host_facts.py")
     assert spec and spec.loader
     loaded = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(loaded)

@@ -23,7 +23,7 @@ from patchcheck.knowledge.rules import evaluate, options_read
 from tests.helpers import load_module
 
 REPO = Path(__file__).resolve().parents[2]
-HOST_MODULE = load_module(REPO / "roles/collect_host_facts/library/host_facts.py", "host_facts_rules")
+HOST_MODULE = load_module(REPO / "plugins/modules/host_facts.py", "host_facts_rules")
 INDEX = shipped_index()
 REDACTED = {"redacted": True, "empty": False}
 S3API_ADVISORIES = ("OSSA-2023-001", "OSSA-2026-014", "OSSA-2026-030")

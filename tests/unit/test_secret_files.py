@@ -21,7 +21,7 @@ CANARY = "AQBcanary-keyring-5e1f=="
 @pytest.fixture(scope="module")
 def module() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
-        "host_facts_secret_files", REPO / "roles/collect_host_facts/library/host_facts.py"
+        "host_facts_secret_files", REPO / "plugins/modules/host_facts.py"
     )
     assert spec and spec.loader
     loaded = importlib.util.module_from_spec(spec)

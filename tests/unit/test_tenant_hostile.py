@@ -27,7 +27,7 @@ from patchcheck.facts.load import schema_error
 from tests.helpers import load_module, run_patchcheck
 
 MODULE = load_module(
-    Path(__file__).resolve().parents[2] / "roles/collect_tenant_facts/library/tenant_facts.py",
+    Path(__file__).resolve().parents[2] / "plugins/modules/tenant_facts.py",
     "tenant_hostile",
 )
 CANARY = "CANARY-url-9b3c"

@@ -11,7 +11,7 @@ import pytest
 from tests.helpers import load_module
 from tests.unit.tls_server import make_ca_and_server, tls_server
 
-MODULE_PATH = Path(__file__).resolve().parents[2] / "roles/collect_tenant_facts/library/tenant_facts.py"
+MODULE_PATH = Path(__file__).resolve().parents[2] / "plugins/modules/tenant_facts.py"
 
 
 @pytest.fixture(scope="module")

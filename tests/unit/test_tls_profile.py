@@ -17,7 +17,7 @@ from patchcheck.judge.verdict import Finding, Result
 from tests.helpers import hibiscus_document, load_module, write
 from tests.unit.tls_server import INTERMEDIATE_CIPHERS, make_ca_and_server, tls_server
 
-MODULE = Path(__file__).resolve().parents[2] / "roles/collect_tenant_facts/library/tenant_facts.py"
+MODULE = Path(__file__).resolve().parents[2] / "plugins/modules/tenant_facts.py"
 HSTS = {"Strict-Transport-Security": "max-age=63072000"}
 NOW = dt.datetime.now(dt.UTC)
 

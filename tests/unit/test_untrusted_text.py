@@ -20,7 +20,7 @@ from tests.unit.test_dashboard import HARDENED, SECRET_VALUE, by_aspect, collect
 from tests.unit.test_dashboard import MODULE as DASHBOARD_COLLECTOR
 
 MODULE = load_module(
-    Path(__file__).resolve().parents[2] / "roles/collect_tenant_facts/library/tenant_facts.py",
+    Path(__file__).resolve().parents[2] / "plugins/modules/tenant_facts.py",
     "tenant_text",
 )
 CANARY = "CANARY-26-17-beef"

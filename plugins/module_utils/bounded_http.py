@@ -9,9 +9,9 @@ raises a timeout once the time is gone. It covers connect, the TLS handshake (CP
 a handshake by the socket's timeout as a whole), the status line, every header line, the
 ``100 Continue`` loop and a streamed body. No protocol is parsed here: urllib3 does that.
 
-The tenant collector's Ansible module cannot import ``patchcheck``: the role ships a
-byte-equal copy as ``roles/collect_tenant_facts/module_utils/bounded_http.py`` (a unit test
-holds the two equal). Requests through an HTTP proxy (``HTTPS_PROXY``) use urllib3's proxy
+The tenant collector's Ansible module cannot import ``patchcheck``: the collection ships a
+byte-equal copy as its ``plugins/module_utils/bounded_http.py`` (a unit test holds the two
+equal). Requests through an HTTP proxy (``HTTPS_PROXY``) use urllib3's proxy
 manager and keep only the per-read timeout.
 """
 

@@ -28,7 +28,9 @@ class ActionModule(ActionBase):
         dest = args.pop("dest", None)
         if not dest:
             raise AnsibleError("tenant_facts: 'dest' (the facts file on the controller) is required")
-        module = self._execute_module(module_name="tenant_facts", module_args=args, task_vars=task_vars)
+        module = self._execute_module(
+            module_name="scs.patchcheck.tenant_facts", module_args=args, task_vars=task_vars
+        )
         facts = module.get("facts")
         if not module.get("failed") and isinstance(facts, dict):
             target = Path(dest)

@@ -89,7 +89,9 @@ class ActionModule(ActionBase):
             raise AnsibleError("host_facts: 'dest' (the facts file on the controller) is required")
         host = str(args.get("host") or (task_vars or {}).get("inventory_hostname"))
         try:
-            module = self._execute_module(module_name="host_facts", module_args=args, task_vars=task_vars)
+            module = self._execute_module(
+                module_name="scs.patchcheck.host_facts", module_args=args, task_vars=task_vars
+            )
         except AnsibleConnectionFailure as exc:
             write_facts(dest, failure_document(host, f"unreachable: {first_line(exc)}"))
             raise

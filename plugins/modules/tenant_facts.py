@@ -81,11 +81,10 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-try:  # the role's module_utils, shipped with the module by Ansible
-    from ansible.module_utils.bounded_http import DeadlineAdapter, mount_deadline
-except ImportError:  # the module loaded from its file (unit tests): the same text, as patchcheck ships it
-    from patchcheck.bounded_http import DeadlineAdapter, mount_deadline
+from ansible_collections.scs.patchcheck.plugins.module_utils.bounded_http import (
+    DeadlineAdapter,
+    mount_deadline,
+)
 
 try:
     import openstack
