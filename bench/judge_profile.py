@@ -31,7 +31,7 @@ STAGES = {
     "record verdicts (encode, spool, write)": ("judge/pytest_plugin.py", "record"),
     "pytest collection": ("_pytest/main.py", "pytest_collection"),
     "pytest run loop": ("_pytest/main.py", "pytest_runtestloop"),
-    "whole command": ("patchcheck/cli.py", "main"),
+    "whole command": ("patchcheck/cli/__init__.py", "main"),
 }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from patchcheck.cli import previous_verdicts
+from patchcheck.cli.report import previous_verdicts
 from patchcheck.judge.verdict import Result
 from patchcheck.judge.verdicts import Item, TestcaseVerdict, Verdicts
 from patchcheck.knowledge.advisories import shipped_index
