@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 class ExitCode(IntEnum):
-    """The documented exit codes of ``patchcheck`` (see README, "Exit codes")."""
+    """The documented exit codes of ``patchcheck`` (see docs/testcases.md, "Exit codes of `patchcheck`")."""
 
     PASS = 0
     """Every testcase passed."""

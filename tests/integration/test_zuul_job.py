@@ -1,7 +1,7 @@
 """The nightly jobs in a real Zuul 14.3: scheduler, executor, launcher, web and a static node.
 
 ``testbed/zuul_ci.py`` runs Zuul on 127.0.0.1 with this repository (its committed state) as
-an untrusted project. The test adds clouds as the README tells a Zuul administrator to: an
+an untrusted project. The test adds clouds as docs/zuul-admin-guide.md tells a Zuul administrator to: an
 application credential of each test cloud's member, every secret value encrypted with
 ``zuul-client encrypt`` (14.0, against this Zuul's API), the example job copied per cloud with
 its semaphore, secret and pipeline entry, all pointed at the real SCS compliance monitor; then
@@ -129,7 +129,7 @@ def member_credential(cloud: TestCloud) -> tuple[openstack.connection.Connection
 
 @dataclass
 class Cloud:
-    """One cloud as a Zuul administrator adds it: its job, semaphore and secret (the README's steps)."""
+    """One cloud as a Zuul administrator adds it: its job, semaphore and secret (docs/zuul-admin-guide.md)."""
 
     name: str
     auth_url: str
@@ -152,7 +152,7 @@ class Cloud:
 
 def add_cloud(jobs: str, semaphores: str, cloud: Cloud) -> tuple[str, str]:
     """jobs.yaml and semaphores.yaml with the example cloud's job and semaphore copied for ``cloud``,
-    and the job added to ``periodic-daily``: the README's steps, done as a person would."""
+    and the job added to ``periodic-daily``: the steps of docs/zuul-admin-guide.md, done as a person would."""
     start = jobs.index("- job:\n    name: patchcheck-tenant-check-example-cloud\n")
     end = jobs.index("- job:", start + 1)
     copy = jobs[start:end].replace("example-cloud", cloud.name)
@@ -263,7 +263,7 @@ def point_jobs_at_these_clouds(ci: Any, monitor: Monitor, clouds: list[Cloud], f
     )
     (project / "zuul.d" / "jobs.yaml").write_text(jobs)
     (project / "zuul.d" / "semaphores.yaml").write_text(semaphores)
-    ZUUL_CI.commit_all(project, "test: three clouds, as the README says to add them")
+    ZUUL_CI.commit_all(project, "test: three clouds, as docs/zuul-admin-guide.md says to add them")
     ci.reconfigure_tenant()
 
 
@@ -324,7 +324,7 @@ def files_holding(folder: Path, needles: list[str]) -> list[str]:
 def test_clouds_in_one_enqueue_share_nothing(
     zuul: Any, test_cloud: TestCloud, caracal_cloud: TestCloud, monitor: Monitor
 ) -> None:
-    """Issue 29: the README's per-cloud jobs and the fleet job on one reused static node, one enqueue.
+    """Issue 29: per-cloud jobs and the fleet job (docs/zuul-admin-guide.md), one reused node, one enqueue.
 
     The example cloud (the newest test cloud), the Caracal test cloud and a cloud whose keystone
     does not answer: each build judges its own facts only, the monitor shows each cloud's own

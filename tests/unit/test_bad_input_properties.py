@@ -1,6 +1,6 @@
 """Bad input, generated: every parser either accepts its input or refuses it with one line naming
 the file and the place; none crashes, none lets a secret through. The example counts are the
-figures in the README's reliability table (``settings(max_examples=...)``)."""
+figures in the reliability table of docs/reliability.md (``settings(max_examples=...)``)."""
 
 from __future__ import annotations
 

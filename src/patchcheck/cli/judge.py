@@ -42,7 +42,9 @@ def add_commands(commands: Commands) -> None:
         default="high",
         help="band for advisories without a CVSS score (default: high)",
     )
-    judge.add_argument("--declarations", type=Path, help="operator declarations (YAML; see README)")
+    judge.add_argument(
+        "--declarations", type=Path, help="operator declarations (YAML; see docs/operator-guide.md)"
+    )
     judge.add_argument(
         "--max-knowledge-age",
         type=float,

@@ -4,7 +4,7 @@ A tenant never sees patch levels, but each release adds microversions, so the
 maximum a service announces bounds the series it runs. Stable branches add no
 microversions, so a value identifies the set of series that shipped with it
 (nova 2.100 is Epoxy or Flamingo). Values were measured on each series' first
-release (see README, "Release series from the API"); a value between two
+release (see docs/testcases.md, "Release series from the API"); a value between two
 measured ones is not a release (a development snapshot, a backport) and gives
 "unknown", never a guess.
 """

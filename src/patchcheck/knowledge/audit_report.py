@@ -184,7 +184,8 @@ def markdown(run: AuditRun, data: Path, when: dt.datetime) -> str:
         "# Advisory ranges checked against the released code",
         "",
         f"Written by `patchcheck index audit` on {when:%Y-%m-%d %H:%M} UTC from `{data.name}/ossa` as",
-        "upstream wrote it (no overlay) and the sdists on PyPI; method: README, section Advisory audit.",
+        "upstream wrote it (no overlay) and the sdists on PyPI; method: docs/knowledge.md, "
+        "section Advisory audit.",
         "",
         f"- advisories x products audited: {len(run.audits)}; releases decided: "
         f"{sum(a.count(State.CONTAINS) + a.count(State.LACKS) for a in run.audits)} "

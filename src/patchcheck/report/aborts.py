@@ -38,7 +38,7 @@ RANGE_UNREADABLE = (
 )
 ADVISORY_UNKNOWN = (
     "Give the judge what the message names (the configuration a rule reads, a released version), "
-    "or declare the advisory (`--declarations`, see README) and judge again"
+    "or declare the advisory (`--declarations`, see docs/operator-guide.md) and judge again"
 )
 OTHERWISE = "Supply what the message names, then gather or judge again"
 NOTHING_JUDGED = (
