@@ -24,8 +24,13 @@ from typing import Any
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.plugins.action import ActionBase
 
-from patchcheck.files import atomic_write
-from patchcheck.urls import without_userinfo
+try:  # the controller side is the patchcheck package; importable without it (ansible-test, ansible-doc)
+    from patchcheck.files import atomic_write
+    from patchcheck.urls import without_userinfo
+
+    PATCHCHECK_IMPORT_ERROR: ImportError | None = None
+except ImportError as missing:
+    PATCHCHECK_IMPORT_ERROR = missing
 
 #: Characters of a failure kept: the message and what the host said, with the paths they name.
 FAILURE_LENGTH = 1000
@@ -78,13 +83,22 @@ def write_facts(dest: str, document: dict[str, Any]) -> None:
     atomic_write(Path(dest), json.dumps(document, indent=1, sort_keys=True) + "\n", mode=0o640)
 
 
+def patchcheck_missing(plugin: str) -> AnsibleError:
+    return AnsibleError(
+        f"{plugin}: the patchcheck Python package is not importable by the controller's Python "
+        f"({PATCHCHECK_IMPORT_ERROR}); install it beside ansible-core (pip install patchcheck)"
+    )
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
 
     def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        if PATCHCHECK_IMPORT_ERROR is not None:
+            raise patchcheck_missing("scs.patchcheck.host_facts")
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
-        dest = args.pop("dest", None)
+        dest = args.get("dest")  # the module takes it too, so that its argument spec documents it
         if not dest:
             raise AnsibleError("host_facts: 'dest' (the facts file on the controller) is required")
         host = str(args.get("host") or (task_vars or {}).get("inventory_hostname"))

@@ -16,16 +16,30 @@ from typing import Any
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
-from patchcheck.files import atomic_write
+try:  # the controller side is the patchcheck package; importable without it (ansible-test, ansible-doc)
+    from patchcheck.files import atomic_write
+
+    PATCHCHECK_IMPORT_ERROR: ImportError | None = None
+except ImportError as missing:
+    PATCHCHECK_IMPORT_ERROR = missing
+
+
+def patchcheck_missing(plugin: str) -> AnsibleError:
+    return AnsibleError(
+        f"{plugin}: the patchcheck Python package is not importable by the controller's Python "
+        f"({PATCHCHECK_IMPORT_ERROR}); install it beside ansible-core (pip install patchcheck)"
+    )
 
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
 
     def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        if PATCHCHECK_IMPORT_ERROR is not None:
+            raise patchcheck_missing("scs.patchcheck.tenant_facts")
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
-        dest = args.pop("dest", None)
+        dest = args.get("dest")  # the module takes it too, so that its argument spec documents it
         if not dest:
             raise AnsibleError("tenant_facts: 'dest' (the facts file on the controller) is required")
         module = self._execute_module(

@@ -78,7 +78,20 @@ options:
     type: list
     elements: str
     default: [/etc/kolla, /etc/ceph, /etc/openstack, /root, /root/.config/openstack]
-author: patchcheck developers
+  host:
+    description:
+      - The host's name in the facts (the inventory name; the role passes it). Default the host's own name.
+    type: str
+  collector_version:
+    description: The collector's version recorded in the facts (default C(unknown)).
+    type: str
+  dest:
+    description:
+      - The facts file on the controller, written by the action plugin (not by the module). A host that
+        could not be gathered gets a file too, saying why.
+    type: path
+    required: true
+author: Sovereign Cloud Stack (@SovereignCloudStack)
 """
 
 EXAMPLES = r"""
@@ -311,7 +324,7 @@ def dict_of_stanza(stanza: str) -> dict[str, str]:
     fields = {}
     for line in stanza.splitlines():
         if line and not line[0].isspace() and ":" in line:
-            field, _, value = line.partition(":")
+            field, _colon, value = line.partition(":")
             fields[field] = value.strip()
     return fields
 
@@ -1273,7 +1286,7 @@ def os_release() -> dict[str, str]:
     try:
         with open("/etc/os-release", encoding="utf-8") as handle:
             for line in handle:
-                key, _, value = line.strip().partition("=")
+                key, _equals, value = line.strip().partition("=")
                 if key in ("ID", "VERSION_ID", "VERSION_CODENAME", "PRETTY_NAME"):
                     values[key.lower()] = value.strip('"')
     except OSError:
@@ -1381,9 +1394,15 @@ def main() -> None:
             "venvs": {"type": "list", "elements": "str", "default": []},
             "keep_options": {"type": "list", "elements": "str", "default": []},
             "config_roots": {"type": "list", "elements": "str", "default": ["/etc", "/etc/kolla"]},
-            "secret_places": {"type": "list", "elements": "str", "default": list(SECRET_PLACES)},
+            "secret_places": {
+                "type": "list",
+                "elements": "str",
+                "default": list(SECRET_PLACES),
+                "no_log": False,
+            },
             "host": {"type": "str", "default": None},
             "collector_version": {"type": "str", "default": None},
+            "dest": {"type": "path", "required": True},  # used by the action plugin on the controller
             "sources": {
                 "type": "list",
                 "elements": "str",

@@ -51,7 +51,13 @@ options:
         after decompression.
     type: int
     default: 600
-author: patchcheck developers
+  dest:
+    description:
+      - The facts file on the controller, written by the action plugin (not by the module) when the
+        module succeeds.
+    type: path
+    required: true
+author: Sovereign Cloud Stack (@SovereignCloudStack)
 """
 
 EXAMPLES = r"""
@@ -631,7 +637,7 @@ def dashboard_facts(
     record["url"] = urlunsplit((parts.scheme, netloc, parts.path or "/", "", ""))
     import requests
 
-    for _ in range(MAX_DASHBOARD_REDIRECTS + 1):
+    for _redirect in range(MAX_DASHBOARD_REDIRECTS + 1):
         page, location = dashboard_page(requests, current, timeout, tls_verify, budget)
         record["pages"].append(page)
         if page["error"] or location is None:
@@ -723,10 +729,10 @@ def dashboard_page(
 def cookie_facts(header: str) -> dict[str, Any]:
     """A Set-Cookie header's attributes and the value's shape; never the value."""
     first, *attributes = header.split(";")
-    name, _, value = first.partition("=")
+    name, _equals, value = first.partition("=")
     flags: dict[str, str] = {}
     for attribute in attributes:
-        key, _, argument = attribute.strip().partition("=")
+        key, _equals, argument = attribute.strip().partition("=")
         flags[key.strip().lower()] = argument.strip()
     try:
         max_age = int(flags["max-age"]) if "max-age" in flags else None
@@ -1139,6 +1145,7 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "cloud": {"type": "str", "required": True},
+            "dest": {"type": "path", "required": True},  # used by the action plugin on the controller
             "interfaces": {"type": "list", "elements": "str", "default": ["public"]},
             "timeout": {"type": "int", "default": 15},
             "scan_tls": {"type": "bool", "default": True},

@@ -24,10 +24,17 @@ import socket
 import time
 from typing import Any
 
-from requests.adapters import HTTPAdapter
-from requests.exceptions import ConnectTimeout
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+try:
+    from requests.adapters import HTTPAdapter
+    from requests.exceptions import ConnectTimeout
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    REQUESTS_IMPORT_ERROR: ImportError | None = None
+except ImportError as missing:  # importable without them (Ansible's import test); the module says what lacks
+    REQUESTS_IMPORT_ERROR = missing
+    HTTPAdapter = HTTPConnection = HTTPSConnection = HTTPConnectionPool = HTTPSConnectionPool = object  # type: ignore[assignment,misc]
+    ConnectTimeout = OSError  # type: ignore[assignment,misc]
 
 #: The deadline (time.monotonic()) of the request being sent in this context.
 _DEADLINE: contextvars.ContextVar[float] = contextvars.ContextVar("bounded_http_deadline", default=math.inf)
