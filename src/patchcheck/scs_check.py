@@ -42,9 +42,11 @@ from patchcheck.report.line_protocol import log_line
 from patchcheck.report.published import published
 from patchcheck.scope import SHIPPED_SCOPES, load_scope
 
-#: The checkout this package runs from (an editable install): its playbooks gather.
+#: The checkout this package runs from, when it is an editable install: its playbooks gather.
 REPO = Path(__file__).resolve().parents[2]
-COLLECT_PLAYBOOK = REPO / "playbooks" / "collect_tenant_facts.yaml"
+CHECKOUT_PLAYBOOK = REPO / "playbooks" / "collect_tenant_facts.yaml"
+#: Installed from a wheel, the playbook comes from the installed collection scs.patchcheck.
+COLLECTION_PLAYBOOK = "scs.patchcheck.collect_tenant_facts"
 #: How old facts may be for a testcase of each lifetime (SCS's lifetimes).
 LIFETIMES = {
     "day": dt.timedelta(days=1),
@@ -68,23 +70,21 @@ def lifetimes() -> dict[str, str | None]:
 
 def gather_tenant(cloud: str, folder: Path) -> str | None:
     """Gather the tenant facts of ``cloud`` into ``folder``/facts; why it could not, or None."""
-    if not COLLECT_PLAYBOOK.is_file():
-        return (
-            f"cannot gather: {COLLECT_PLAYBOOK} is not here (run patchcheck from its checkout, "
-            "installed with scripts/install), or give facts gathered beforehand"
-        )
+    folder.mkdir(parents=True, exist_ok=True)
+    in_checkout = CHECKOUT_PLAYBOOK.is_file()
+    playbook = str(CHECKOUT_PLAYBOOK) if in_checkout else COLLECTION_PLAYBOOK
     ansible = Path(sys.executable).parent / "ansible-playbook"
     try:
         done = subprocess.run(
             [
                 str(ansible),
-                str(COLLECT_PLAYBOOK),
+                playbook,
                 "-e",
                 f"patchcheck_cloud={cloud}",
                 "-e",
                 f"patchcheck_output_dir={folder}",
             ],
-            cwd=REPO,
+            cwd=REPO if in_checkout else folder,  # the checkout's ansible.cfg finds its collection
             env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
             capture_output=True,
             text=True,
