@@ -254,7 +254,14 @@ def test_every_shell_command_a_page_shows_exists(
         assert "usage: patchcheck " + " ".join(path) in patchcheck_answers_help(path, capsys)
         return
     if program.endswith("ansible-playbook"):
-        playbooks = [word for word in words if word.startswith("playbooks/")]
+        # a playbook of the checkout, or the same playbook by its collection name (scs.patchcheck.<name>)
+        playbooks = [
+            f"playbooks/{word.removeprefix('scs.patchcheck.')}.yaml"
+            if word.startswith("scs.patchcheck.")
+            else word
+            for word in words
+            if word.startswith(("playbooks/", "scs.patchcheck."))
+        ]
         assert playbooks, f"{page}: {' '.join(words)}: no playbook of this repository"
         for playbook in playbooks:
             assert (REPO / playbook).is_file(), f"{page}: {playbook} does not exist"
