@@ -126,6 +126,7 @@ SCHEMA_VERSION = 1
 
 
 def os_release() -> dict[str, str]:
+    """The distribution the host runs (/etc/os-release: ID, VERSION_ID, VERSION_CODENAME, PRETTY_NAME)."""
     values = {}
     try:
         with open("/etc/os-release", encoding="utf-8") as handle:
@@ -155,6 +156,14 @@ def guarded(
 
 
 def gather(params: dict[str, Any]) -> dict[str, Any]:
+    """The host's facts: each source asked for is read in turn, in the order below.
+
+    Distribution packages (dpkg, then rpm), Python installs (venvs, and the system site folders
+    when packages are read), running containers, the services' configuration, then the secret
+    files of ``secret_places`` (after those met in the configuration folders). What a reader could
+    not read goes to ``incomplete`` item by item, a failed command to ``errors``, and a reader
+    that raised costs its source, never the host (``guarded``).
+    """
     wanted = Wanted(params["products"], params.get("distributions"))
     keep = [*HARMLESS_OPTIONS, *(params.get("keep_options") or [])]
     errors: list[str] = []
