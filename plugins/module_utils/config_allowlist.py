@@ -4,7 +4,7 @@ A value leaves as written only when its (file, section, option) is kept (the opt
 rules read, passed by the controller, and ``HARMLESS_OPTIONS``), it holds no URL and it is plain
 (printable, bounded, on one line). Every other value leaves as a redaction record: whether it is
 set and, for a URL, its scheme, whether it carries credentials, and its TLS query keys with short
-values only. Every function is linear in the value.
+values only. Looking at a value is linear in its length: a hostile value cannot make a pattern backtrack.
 """
 
 from __future__ import annotations

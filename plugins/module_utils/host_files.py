@@ -1,12 +1,13 @@
 """Reading a host that may be hostile: bounded reads, read-only commands, and a note of what was not read.
 
-Every file is read through ``read_regular``: at most a given number of bytes, only a regular file
-(never a FIFO or a device, which would block or fill memory), opened without following a final link,
-and never through a link that leaves the tree being gathered. What cannot be read raises ``Skipped``
-with a reason that never quotes the file (``failure_text``); the reader records it with
-``incomplete``, so the facts say which evidence is partial and the judge never passes a host on what
-it did not see. Commands (``rpm -q``, ``docker ps``) run through ``run``: C locale, a timeout, and a
-failure noted by the command's name and exit code only.
+The readers in module_utils read every file through ``read_regular``: at most a given number of
+bytes, only a regular file (never a FIFO or a device, which would block or fill memory), opened
+without following a final link, and never through a link that leaves the tree being gathered. What
+cannot be read raises ``Skipped`` with a reason that names the file, never its content
+(``failure_text``); the reader records it with ``incomplete``, so the facts say which evidence is
+partial and the judge never passes a host on what it did not see. Commands (``rpm -q``, ``docker
+ps``) run through ``run``: C locale, a timeout, and a failure noted by the command's name and its
+exit code or exception type, never its output.
 """
 
 from __future__ import annotations
