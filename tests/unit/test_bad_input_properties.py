@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ansible_collections.scs.patchcheck.plugins.module_utils import config_parsing
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +24,6 @@ from patchcheck.knowledge.versions import compare_debian, debian_upstream, match
 from tests.helpers import hibiscus_document, host_facts_document, load_module
 
 REPO = Path(__file__).resolve().parents[2]
-HOST_MODULE = load_module(REPO / "plugins/modules/host_facts.py", "host_facts_props")
 TENANT_MODULE = load_module(REPO / "plugins/modules/tenant_facts.py", "tenant_facts_props")
 EXAMPLES = 300
 QUICK = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -139,8 +139,8 @@ def test_declarations_load_or_are_refused_with_one_line(data: st.DataObject) -> 
 def test_the_host_configuration_parser_never_crashes(text: str) -> None:
     """Its only exception is IniError: a file oslo.config refuses too, kept unread by the module."""
     try:
-        sections = HOST_MODULE.parse_ini(text)
-    except HOST_MODULE.IniError:
+        sections = config_parsing.parse_ini(text)
+    except config_parsing.IniError:
         return
     for options in sections.values():
         for value in options.values():
@@ -159,7 +159,7 @@ def test_the_host_configuration_parser_reads_back_what_was_written(
         f"[{section}]\n" + "".join(f"{key} = {value}\n" for key, value in options.items())
         for section, options in written.items()
     )
-    assert HOST_MODULE.parse_ini(text) == written
+    assert config_parsing.parse_ini(text) == written
 
 
 debian_versions = st.builds(

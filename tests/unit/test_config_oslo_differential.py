@@ -9,19 +9,15 @@ program is started with. Every option the rules read must come out the same.
 
 from __future__ import annotations
 
-from pathlib import Path
-from types import ModuleType
-
 import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils import service_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oslo_config import cfg
 
 from patchcheck.facts.model import HostFacts
 from patchcheck.judge.effective_config import service_views
-from tests.helpers import load_module
 
-MODULE_PATH = Path(__file__).resolve().parents[2] / "plugins/modules/host_facts.py"
 #: (group, option) as the rules read them; the generated files write these and some distractors.
 OPTIONS = [
     ("libvirt", "images_type"),
@@ -34,11 +30,6 @@ SECTION_SPELLINGS = {
     "service_user": ["service_user", "SERVICE_USER"],
 }
 VALUE = st.sampled_from(["flat", "raw", "qcow2", "default", "rbd", "true", "false", "x y"])
-
-
-@pytest.fixture(scope="module")
-def module() -> ModuleType:
-    return load_module(MODULE_PATH, "host_facts_differential")
 
 
 @st.composite
@@ -74,7 +65,6 @@ def config_text() -> st.SearchStrategy[str]:
     program_confd=st.lists(config_text(), max_size=2),
 )
 def test_the_effective_value_of_every_rule_option_is_oslo_configs(
-    module: ModuleType,
     tmp_path_factory: pytest.TempPathFactory,
     main: str,
     program: str | None,
@@ -94,7 +84,7 @@ def test_the_effective_value_of_every_rule_option_is_oslo_configs(
         for number, text in enumerate(program_confd):
             (folder / "nova-compute.conf.d" / f"{number}.conf").write_text(text)
     keep = [f"*:{group}:{option}" for group, option in OPTIONS]
-    config = module.configuration(["nova"], [str(root)], keep, [], [])
+    config = service_config.configuration(["nova"], [str(root)], keep, [], [])
     facts = HostFacts.from_document("h.json", host_document(config))
     views = {
         view.label.split("(", 1)[1].split(":", 1)[0]: view for view in service_views(facts, "nova", set())

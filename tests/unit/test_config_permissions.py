@@ -23,15 +23,17 @@ from patchcheck.facts.model import HostFacts
 from patchcheck.judge import inventory_complete, ossn_config
 from patchcheck.knowledge.advisories import shipped_index
 
-MODULE_PATH = Path(__file__).resolve().parents[2] / "plugins/modules/host_facts.py"
+#: The collections folder that holds this checkout as ``scs.patchcheck`` (see tests/conftest.py).
+COLLECTIONS = Path(__file__).resolve().parents[2] / ".ansible" / "collections"
 NOBODY = 65534
 GATHER = """
-import importlib.util, json, sys
-spec = importlib.util.spec_from_file_location("host_facts", sys.argv[1])
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from ansible_collections.scs.patchcheck.plugins.module_utils import config_allowlist, service_config
 errors, gaps = [], []
-config = module.configuration(["nova", "glance"], sys.argv[2:], list(module.HARMLESS_OPTIONS), errors, gaps)
+config = service_config.configuration(
+    ["nova", "glance"], sys.argv[2:], list(config_allowlist.HARMLESS_OPTIONS), errors, gaps
+)
 print(json.dumps({"config": config, "errors": errors, "incomplete": gaps}))
 """
 
@@ -47,7 +49,7 @@ def etc() -> Iterator[Path]:
 
 def gather_as_nobody(roots: list[Path]) -> dict:
     if os.geteuid() != 0:
-        command = [sys.executable, "-c", GATHER, str(MODULE_PATH), *map(str, roots)]
+        command = [sys.executable, "-c", GATHER, str(COLLECTIONS), *map(str, roots)]
     else:
         if not shutil.which("setpriv"):
             pytest.fail("running as root without setpriv: cannot gather as an ordinary user")
@@ -59,7 +61,7 @@ def gather_as_nobody(roots: list[Path]) -> dict:
             sys.executable,
             "-c",
             GATHER,
-            str(MODULE_PATH),
+            str(COLLECTIONS),
             *map(str, roots),
         ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True, cwd="/")

@@ -10,12 +10,10 @@ may read it.
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import shutil
 from pathlib import Path
-from types import ModuleType
 
-import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils import config_allowlist, service_config
 
 from patchcheck.facts.model import HostFacts
 from patchcheck.judge import ossn_config
@@ -39,17 +37,6 @@ WORLD_READABLE_WITHOUT_SECRETS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "host_facts_secrecy", REPO / "plugins/modules/host_facts.py"
-    )
-    assert spec and spec.loader
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    return loaded
-
-
 def stock_etc(root: Path, mode: int) -> Path:
     """Debian's files under ``root`` as ``/etc`` holds them, every one at ``mode``."""
     shutil.copytree(STOCK, root, ignore=shutil.ignore_patterns("README.md", "*.gz"))
@@ -60,10 +47,12 @@ def stock_etc(root: Path, mode: int) -> Path:
     return root
 
 
-def judged(module: ModuleType, root: Path) -> list:
+def judged(root: Path) -> list:
     errors: list[str] = []
     gaps: list[dict[str, str]] = []
-    config = module.configuration(SERVICES, [str(root)], list(module.HARMLESS_OPTIONS), errors, gaps)
+    config = service_config.configuration(
+        SERVICES, [str(root)], list(config_allowlist.HARMLESS_OPTIONS), errors, gaps
+    )
     assert not gaps, gaps
     facts = HostFacts.from_document(
         "h.json",
@@ -84,12 +73,14 @@ def judged(module: ModuleType, root: Path) -> list:
     return [f for f in ossn_config.judge_host_config(facts, shipped_index()) if f.subject.endswith(" mode")]
 
 
-def test_stock_files_without_secret_options_pass_world_readable(module: ModuleType, tmp_path: Path) -> None:
+def test_stock_files_without_secret_options_pass_world_readable(tmp_path: Path) -> None:
     root = stock_etc(tmp_path / "etc", 0o644)
-    findings = judged(module, root)
+    findings = judged(root)
     readable_but_not_secret = {str(root / name) for name in WORLD_READABLE_WITHOUT_SECRETS}
     # the host did redact values in them (rootwrap's filters_path, ml2's [securitygroup] booleans) ...
-    config = module.configuration(SERVICES, [str(root)], list(module.HARMLESS_OPTIONS), [], [])
+    config = service_config.configuration(
+        SERVICES, [str(root)], list(config_allowlist.HARMLESS_OPTIONS), [], []
+    )
     redacted = {
         path
         for files in config.values()
@@ -108,16 +99,16 @@ def test_stock_files_without_secret_options_pass_world_readable(module: ModuleTy
     assert nova.result is Result.FAIL and "[database] connection" in nova.message
 
 
-def test_a_world_readable_keystone_authtoken_password_fails(module: ModuleType, tmp_path: Path) -> None:
+def test_a_world_readable_keystone_authtoken_password_fails(tmp_path: Path) -> None:
     root = stock_etc(tmp_path / "etc", 0o640)
     nova_conf = root / "nova" / "nova.conf"
-    assert not [f for f in judged(module, root) if f.result is Result.FAIL]  # 0640: Debian's own mode
+    assert not [f for f in judged(root) if f.result is Result.FAIL]  # 0640: Debian's own mode
     text = nova_conf.read_text().replace(
         "[keystone_authtoken]\n", "[keystone_authtoken]\npassword = CANARY-9f\n", 1
     )
     nova_conf.write_text(text.replace("connection = sqlite:////var/lib/nova/novadb\n", "", 1))
     nova_conf.chmod(0o644)
-    (finding,) = [f for f in judged(module, root) if f.result is Result.FAIL]
+    (finding,) = [f for f in judged(root) if f.result is Result.FAIL]
     assert finding.evidence["path"] == str(nova_conf)
     assert "[keystone_authtoken] password" in finding.message and "readable by everyone" in finding.message
     assert "CANARY" not in repr(finding)

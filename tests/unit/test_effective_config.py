@@ -9,24 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils import config_allowlist, service_config
 
 from patchcheck.facts.model import HostFacts
 from patchcheck.judge import ossa_patched
 from patchcheck.judge.verdict import Finding
 from patchcheck.knowledge.advisories import AdvisoryIndex, shipped_index
 from patchcheck.knowledge.rules import options_read
-from tests.helpers import load_module
 
-MODULE_PATH = Path(__file__).resolve().parents[2] / "plugins/modules/host_facts.py"
 NOW = dt.datetime.now(dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def module() -> ModuleType:
-    return load_module(MODULE_PATH, "host_facts_effective")
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +43,16 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 
 def judged(
-    module: ModuleType, index: AdvisoryIndex, root: Path, products: dict[str, str], services: list[str]
+    index: AdvisoryIndex, root: Path, products: dict[str, str], services: list[str]
 ) -> dict[str, Finding]:
     """The host's scs-0124-ossa-patched findings by advisory, from the files under ``root``."""
     keep = sorted({p for a in index.advisories for r in a.rules for p in options_read(r.expr, r.service)})
     errors: list[str] = []
     gaps: list[dict[str, str]] = []
     roots = [str(root / "etc"), str(root / "etc" / "kolla")]
-    config = module.configuration(services, roots, [*module.HARMLESS_OPTIONS, *keep], errors, gaps)
+    config = service_config.configuration(
+        services, roots, [*config_allowlist.HARMLESS_OPTIONS, *keep], errors, gaps
+    )
     assert not gaps and not errors
     document = {
         "schema_version": 1,
@@ -109,18 +104,18 @@ FLAT_SHAPES = {
 
 @pytest.mark.parametrize("shape", sorted(FLAT_SHAPES))
 def test_flat_images_as_oslo_config_reads_them_never_pass_ossa_2026_002(
-    module: ModuleType, index: AdvisoryIndex, tmp_path: Path, shape: str
+    index: AdvisoryIndex, tmp_path: Path, shape: str
 ) -> None:
     nova = affected_version(index, "nova", "OSSA-2026-002")
     write(tmp_path, FLAT_SHAPES[shape])
-    finding = judged(module, index, tmp_path, {"nova": nova}, ["nova"])["OSSA-2026-002"]
+    finding = judged(index, tmp_path, {"nova": nova}, ["nova"])["OSSA-2026-002"]
     assert finding.evidence["status"] != "not affected (precondition false)", finding.message
     assert finding.result.value != "PASS", finding.message
 
 
 @pytest.mark.parametrize("shape", sorted(FLAT_SHAPES))
 def test_the_same_shapes_with_qcow2_last_are_not_affected(
-    module: ModuleType, index: AdvisoryIndex, tmp_path: Path, shape: str
+    index: AdvisoryIndex, tmp_path: Path, shape: str
 ) -> None:
     """The twin: qcow2 where oslo.config reads it last (the files swapped) is not affected."""
     nova = affected_version(index, "nova", "OSSA-2026-002")
@@ -131,12 +126,12 @@ def test_the_same_shapes_with_qcow2_last_are_not_affected(
     if shape == "a per-program file":  # the bare program (nova-api) reads nova.conf alone: both qcow2
         files = {name: text.replace("flat", "qcow2") for name, text in files.items()}
     write(tmp_path, files)
-    finding = judged(module, index, tmp_path, {"nova": nova}, ["nova"])["OSSA-2026-002"]
+    finding = judged(index, tmp_path, {"nova": nova}, ["nova"])["OSSA-2026-002"]
     assert finding.evidence["status"] == "not affected (precondition false)", finding.message
 
 
 def test_a_per_program_file_that_disagrees_is_judged_on_the_worst_program(
-    module: ModuleType, index: AdvisoryIndex, tmp_path: Path
+    index: AdvisoryIndex, tmp_path: Path
 ) -> None:
     """nova.conf says flat, nova-compute.conf says qcow2: nova-api reads flat, so it applies."""
     nova = affected_version(index, "nova", "OSSA-2026-002")
@@ -147,7 +142,7 @@ def test_a_per_program_file_that_disagrees_is_judged_on_the_worst_program(
             "etc/nova/nova-compute.conf": "[libvirt]\nimages_type = qcow2\n",
         },
     )
-    finding = judged(module, index, tmp_path, {"nova": nova}, ["nova"])["OSSA-2026-002"]
+    finding = judged(index, tmp_path, {"nova": nova}, ["nova"])["OSSA-2026-002"]
     assert finding.evidence["status"] != "not affected (precondition false)", finding.message
 
 
@@ -156,7 +151,7 @@ def test_a_per_program_file_that_disagrees_is_judged_on_the_worst_program(
 
 @pytest.mark.parametrize(("driver", "applies"), [("ldap", True), ("sql", False)])
 def test_a_keystone_domain_on_ldap_makes_ossa_2026_007_apply(
-    module: ModuleType, index: AdvisoryIndex, tmp_path: Path, driver: str, applies: bool
+    index: AdvisoryIndex, tmp_path: Path, driver: str, applies: bool
 ) -> None:
     keystone = affected_version(index, "keystone", "OSSA-2026-007")
     write(
@@ -167,7 +162,7 @@ def test_a_keystone_domain_on_ldap_makes_ossa_2026_007_apply(
             "etc/keystone/domains/keystone.corp.conf": f"[identity]\ndriver = {driver}\n[ldap]\nurl = ldap://x\n",
         },
     )
-    finding = judged(module, index, tmp_path, {"keystone": keystone}, ["keystone"])["OSSA-2026-007"]
+    finding = judged(index, tmp_path, {"keystone": keystone}, ["keystone"])["OSSA-2026-007"]
     not_affected = finding.evidence["status"] == "not affected (precondition false)"
     assert not_affected is not applies, finding.message
     if applies:
@@ -186,7 +181,7 @@ CINDER_POLICY = (
 
 @pytest.mark.parametrize(("compute", "mitigated"), [("false", False), ("true", True)])
 def test_ossa_2023_003_mitigation_counts_only_in_every_nova_folder(
-    module: ModuleType, index: AdvisoryIndex, tmp_path: Path, compute: str, mitigated: bool
+    index: AdvisoryIndex, tmp_path: Path, compute: str, mitigated: bool
 ) -> None:
     cinder = affected_version(index, "cinder", "OSSA-2023-003")
     write(
@@ -199,7 +194,7 @@ def test_ossa_2023_003_mitigation_counts_only_in_every_nova_folder(
             "etc/kolla/nova-libvirt/libvirtd.conf": "listen_tls = 1\n",  # no nova.conf: no nova program
         },
     )
-    finding = judged(module, index, tmp_path, {"cinder": cinder}, ["cinder", "nova"])["OSSA-2023-003"]
+    finding = judged(index, tmp_path, {"cinder": cinder}, ["cinder", "nova"])["OSSA-2023-003"]
     assert (finding.evidence["status"] == "mitigated") is mitigated, finding.message
     if not mitigated:
         assert finding.result.value != "PASS" or finding.evidence["status"] == "affected, within deadline"
@@ -214,13 +209,13 @@ def test_ossa_2023_003_mitigation_counts_only_in_every_nova_folder(
     ],
 )
 def test_a_file_oslo_config_refuses_decides_nothing(
-    module: ModuleType, index: AdvisoryIndex, tmp_path: Path, conf_d: str
+    index: AdvisoryIndex, tmp_path: Path, conf_d: str
 ) -> None:
     nova = affected_version(index, "nova", "OSSA-2026-002")
     write(
         tmp_path,
         {"etc/nova/nova.conf": "[libvirt]\nimages_type = qcow2\n", "etc/nova/nova.conf.d/50-x.conf": conf_d},
     )
-    finding = judged(module, index, tmp_path, {"nova": nova}, ["nova"])["OSSA-2026-002"]
+    finding = judged(index, tmp_path, {"nova": nova}, ["nova"])["OSSA-2026-002"]
     assert finding.evidence["status"] != "not affected (precondition false)", finding.message
     assert "not read" in " ".join(finding.evidence["evidence"])

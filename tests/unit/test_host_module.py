@@ -1,25 +1,22 @@
-"""The host_facts module's own logic: ini and policy parsing, redaction, package and venv reading."""
+"""The host collector's module_utils: ini and policy parsing, redaction, package and venv reading."""
 
 from __future__ import annotations
 
 import gzip
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-
-from tests.helpers import load_module
-
-MODULE_PATH = Path(__file__).resolve().parents[2] / "plugins/modules/host_facts.py"
-
-
-@pytest.fixture(scope="module")
-def module() -> ModuleType:
-    return load_module(MODULE_PATH, "host_facts")
+from ansible_collections.scs.patchcheck.plugins.module_utils import (
+    config_allowlist,
+    config_parsing,
+    containers,
+    host_packages,
+    python_environments,
+)
 
 
-def test_ini_as_oslo_config_reads_it(module: ModuleType) -> None:
+def test_ini_as_oslo_config_reads_it() -> None:
     text = """# comment
 [DEFAULT]
 debug = True
@@ -34,7 +31,7 @@ pipeline = cors request_id admin_token_auth service_v3
 [empty]
 key =
 """
-    sections = module.parse_ini(text)
+    sections = config_parsing.parse_ini(text)
     assert sections["DEFAULT"] == {"debug": "True", "enabled_apis": ["osapi_compute", "metadata"]}
     assert sections["ml2"]["mechanism_drivers"] == "openvswitch,\nl2population"
     assert sections["pipeline:api_v3"]["pipeline"].endswith("admin_token_auth service_v3")
@@ -116,20 +113,25 @@ SECRET = {"redacted": True, "empty": False}
     ],
 )
 def test_a_value_leaves_only_when_it_is_allowed(
-    module: ModuleType, section: str, option: str, value: str, expected: object
+    section: str, option: str, value: str, expected: object
 ) -> None:
-    assert module.leave("nova.conf", section, option, value, [*module.HARMLESS_OPTIONS, *KEEP]) == expected
+    assert (
+        config_allowlist.leave(
+            "nova.conf", section, option, value, [*config_allowlist.HARMLESS_OPTIONS, *KEEP]
+        )
+        == expected
+    )
 
 
-def test_multi_valued_secrets_are_each_redacted(module: ModuleType) -> None:
-    assert module.leave("nova.conf", "DEFAULT", "password", ["a", ""], KEEP) == [
+def test_multi_valued_secrets_are_each_redacted() -> None:
+    assert config_allowlist.leave("nova.conf", "DEFAULT", "password", ["a", ""], KEEP) == [
         {"redacted": True, "empty": False},
         {"redacted": True, "empty": True},
     ]
 
 
-def test_ini_assignments_split_as_oslo_config_splits_them(module: ModuleType) -> None:
-    sections = module.parse_ini(
+def test_ini_assignments_split_as_oslo_config_splits_them() -> None:
+    sections = config_parsing.parse_ini(
         '[a]\npassword: X=\nquoted = "s3 cret"\nurl=redis://:p@h\n  continued\n\nz = 1\n'
     )
     assert sections["a"]["password"] == "X="  # not an option "password: X" with the value ""
@@ -138,13 +140,13 @@ def test_ini_assignments_split_as_oslo_config_splits_them(module: ModuleType) ->
     assert sections["a"]["z"] == "1"
 
 
-def test_policy_files(module: ModuleType) -> None:
+def test_policy_files() -> None:
     yaml_text = '# rules\n"volume:attachment_delete": "rule:a and rule:is_service"\n"x:y":\n  "!"\n'
-    assert module.parse_policy(yaml_text, "policy.yaml") == {
+    assert config_parsing.parse_policy(yaml_text, "policy.yaml") == {
         "": {"volume:attachment_delete": "rule:a and rule:is_service", "x:y": "!"}
     }
-    assert module.parse_policy('{"a": "role:admin"}', "policy.json") == {"": {"a": "role:admin"}}
-    assert module.parse_policy("- not a mapping\n", "policy.yaml") is None
+    assert config_parsing.parse_policy('{"a": "role:admin"}', "policy.json") == {"": {"a": "role:admin"}}
+    assert config_parsing.parse_policy("- not a mapping\n", "policy.yaml") is None
 
 
 @pytest.mark.parametrize(
@@ -157,11 +159,11 @@ def test_policy_files(module: ModuleType) -> None:
         ("openstack-placement", "placement"),
     ],
 )
-def test_distribution_source_names(module: ModuleType, source: str, key: str) -> None:
-    assert module.distribution_key(source) == key
+def test_distribution_source_names(source: str, key: str) -> None:
+    assert host_packages.distribution_key(source) == key
 
 
-def test_dpkg_database_and_changelogs(module: ModuleType, tmp_path: Path) -> None:
+def test_dpkg_database_and_changelogs(tmp_path: Path) -> None:
     (tmp_path / "var/lib/dpkg").mkdir(parents=True)
     (tmp_path / "var/lib/dpkg/status").write_text(
         "Package: python3-nova\nStatus: install ok installed\nSource: nova\nVersion: 2:26.2.2-1~deb12u5\n\n"
@@ -178,7 +180,7 @@ def test_dpkg_database_and_changelogs(module: ModuleType, tmp_path: Path) -> Non
             b"nova (2:26.2.2-1~deb12u5) bookworm-security\n  * CVE-2024-40767: fix\n  * CVE-2023-2088\n"
         )
     gaps: list[dict[str, str]] = []
-    packages = module.dpkg_packages({"nova", "oslo-messaging"}, gaps, root=str(tmp_path))
+    packages = host_packages.dpkg_packages({"nova", "oslo-messaging"}, gaps, root=str(tmp_path))
     assert [(p["name"], p["product"]) for p in packages] == [
         ("python3-nova", "nova"),
         ("python3-oslo.messaging", "oslo-messaging"),
@@ -196,10 +198,12 @@ def fake_site(root: Path, name: str, version: str, sha: str | None = None) -> No
         (site / "pbr.json").write_text(json.dumps({"git_version": sha, "is_release": False}))
 
 
-def test_openstack_ansible_venvs_name_their_service(module: ModuleType, tmp_path: Path) -> None:
+def test_openstack_ansible_venvs_name_their_service(tmp_path: Path) -> None:
     fake_site(tmp_path / "openstack/venvs/nova-29.0.1", "nova", "29.0.1", "5e835dee08")
     fake_site(tmp_path / "openstack/venvs/nova-29.0.1", "requests", "2.0")
-    environments = module.python_environments([], {"nova"}, [], prefix=str(tmp_path), system=False)
+    environments = python_environments.python_environments(
+        [], {"nova"}, [], prefix=str(tmp_path), system=False
+    )
     assert environments == [
         {
             "kind": "openstack-ansible",
@@ -212,7 +216,7 @@ def test_openstack_ansible_venvs_name_their_service(module: ModuleType, tmp_path
     ]
 
 
-def test_container_python_is_read_from_its_merged_layer(module: ModuleType, tmp_path: Path) -> None:
+def test_container_python_is_read_from_its_merged_layer(tmp_path: Path) -> None:
     merged = tmp_path / "merged"
     fake_site(merged / "var/lib/kolla/venv", "keystone", "26.1.1")
     inspect = {
@@ -224,7 +228,7 @@ def test_container_python_is_read_from_its_merged_layer(module: ModuleType, tmp_
         "GraphDriver": {"Data": {"MergedDir": str(merged)}},
     }
     gaps: list[dict[str, str]] = []
-    facts = module.container_facts("docker", inspect, {"keystone"}, gaps)
+    facts = containers.container_facts("docker", inspect, {"keystone"}, gaps)
     assert gaps == []
     assert facts["name"] == "keystone"
     assert facts["labels"] == {"kolla_version": "19.1.0"}
@@ -233,9 +237,9 @@ def test_container_python_is_read_from_its_merged_layer(module: ModuleType, tmp_
     assert facts["python"][0]["distributions"][0]["version"] == "26.1.1"
 
 
-def test_unreadable_container_layer_is_recorded(module: ModuleType) -> None:
+def test_unreadable_container_layer_is_recorded() -> None:
     gaps: list[dict[str, str]] = []
-    facts = module.container_facts("podman", {"Name": "nova_api", "Config": {}}, {"nova"}, gaps)
+    facts = containers.container_facts("podman", {"Name": "nova_api", "Config": {}}, {"nova"}, gaps)
     assert facts["readable"] is False
     assert facts["python"] == []
     assert gaps == [

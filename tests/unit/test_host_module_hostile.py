@@ -17,6 +17,12 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils import (
+    config_allowlist,
+    config_parsing,
+    python_environments,
+    service_config,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,11 +41,11 @@ def module() -> ModuleType:
     return load_module(MODULE_PATH, "host_facts_hostile")
 
 
-def gather_config(module: ModuleType, root: Path, keep: list[str] | None = None) -> tuple[dict, list, list]:
+def gather_config(root: Path, keep: list[str] | None = None) -> tuple[dict, list, list]:
     errors: list[str] = []
     gaps: list[dict[str, str]] = []
-    config = module.configuration(
-        ["nova"], [str(root)], [*module.HARMLESS_OPTIONS, *(keep or [])], errors, gaps
+    config = service_config.configuration(
+        ["nova"], [str(root)], [*config_allowlist.HARMLESS_OPTIONS, *(keep or [])], errors, gaps
     )
     return config, errors, gaps
 
@@ -84,7 +90,6 @@ values = st.text(
     st.sampled_from([":", "=", " = ", ": "]),
 )
 def test_no_value_outside_the_allowlist_ever_leaves_the_host(
-    module: ModuleType,
     tmp_path_factory: pytest.TempPathFactory,
     options: list[tuple[str, str]],
     separator: str,
@@ -93,10 +98,12 @@ def test_no_value_outside_the_allowlist_ever_leaves_the_host(
     (root / "nova").mkdir()
     lines = ["[vault]"] + [f"{name}{separator}{CANARY}{value}" for name, value in options]
     (root / "nova" / "nova.conf").write_text("\n".join(lines) + "\n")
-    config, _errors, _gaps = gather_config(module, root)
+    config, _errors, _gaps = gather_config(root)
     sent = json.dumps(config)
     allowed = [
-        name for name, _value in options if module.kept("nova.conf", "vault", name, module.HARMLESS_OPTIONS)
+        name
+        for name, _value in options
+        if config_allowlist.kept("nova.conf", "vault", name, config_allowlist.HARMLESS_OPTIONS)
     ]
     if not allowed:
         assert CANARY not in sent
@@ -122,13 +129,11 @@ def test_no_value_outside_the_allowlist_ever_leaves_the_host(
         "password: CANARY-7d1e=",
     ],
 )
-def test_secrets_under_names_nobody_guessed_stay_on_the_host(
-    module: ModuleType, tmp_path: Path, line: str
-) -> None:
+def test_secrets_under_names_nobody_guessed_stay_on_the_host(tmp_path: Path, line: str) -> None:
     (tmp_path / "nova").mkdir()
     (tmp_path / "nova" / "nova.conf").write_text(f"[DEFAULT]\n{line}\n")
     (tmp_path / "nova" / "nova.conf").chmod(0o644)
-    config, _errors, _gaps = gather_config(module, tmp_path, keep=["nova.conf:libvirt:images_type"])
+    config, _errors, _gaps = gather_config(tmp_path, keep=["nova.conf:libvirt:images_type"])
     assert CANARY not in json.dumps(config)
     # and the world-readable check counts that file as setting a secret (by the option's declared
     # or secret-looking name, or by credentials the host saw in a URL)
@@ -136,12 +141,12 @@ def test_secrets_under_names_nobody_guessed_stay_on_the_host(
     assert ossn_config.secret_settings(record["sections"])
 
 
-def test_a_value_the_rules_read_still_leaves(module: ModuleType, tmp_path: Path) -> None:
+def test_a_value_the_rules_read_still_leaves(tmp_path: Path) -> None:
     (tmp_path / "nova").mkdir()
     (tmp_path / "nova" / "nova.conf").write_text(
         "[libvirt]\nimages_type = rbd\n[DEFAULT]\nmy_ip = 10.1.1.1\n"
     )
-    config, _errors, _gaps = gather_config(module, tmp_path, keep=["nova.conf:libvirt:images_type"])
+    config, _errors, _gaps = gather_config(tmp_path, keep=["nova.conf:libvirt:images_type"])
     sections = next(iter(config["nova"].values()))["sections"]
     assert sections["libvirt"]["images_type"] == "rbd"
     assert sections["DEFAULT"]["my_ip"] == {"redacted": True, "empty": False}
@@ -150,9 +155,7 @@ def test_a_value_the_rules_read_still_leaves(module: ModuleType, tmp_path: Path)
 # -- point 6: hostile files never hang, never grow memory, never lead out of the tree ------------
 
 
-def test_fifos_devices_and_links_out_of_the_tree_are_skipped_and_recorded(
-    module: ModuleType, tmp_path: Path
-) -> None:
+def test_fifos_devices_and_links_out_of_the_tree_are_skipped_and_recorded(tmp_path: Path) -> None:
     outside = tmp_path / "shadow"
     outside.write_text(f"root:{CANARY}:19000:0:99999:7:::\n")
     etc = tmp_path / "etc"
@@ -161,12 +164,10 @@ def test_fifos_devices_and_links_out_of_the_tree_are_skipped_and_recorded(
     os.mkfifo(nova / "nova.conf")
     (nova / "zero.conf").symlink_to("/dev/zero")
     (nova / "shadow.conf").symlink_to(outside)
-    (nova / "big.conf").write_bytes(b"[DEFAULT]\n" + b"x = y\n" * (module.MAX_CONFIG_BYTES // 6 + 1))
+    (nova / "big.conf").write_bytes(b"[DEFAULT]\n" + b"x = y\n" * (service_config.MAX_CONFIG_BYTES // 6 + 1))
     result: dict[str, object] = {}
     worker = threading.Thread(
-        target=lambda: result.update(
-            zip(("config", "errors", "gaps"), gather_config(module, etc), strict=True)
-        )
+        target=lambda: result.update(zip(("config", "errors", "gaps"), gather_config(etc), strict=True))
     )
     worker.start()
     worker.join(timeout=30)
@@ -178,17 +179,17 @@ def test_fifos_devices_and_links_out_of_the_tree_are_skipped_and_recorded(
     assert "larger than" in reasons["big.conf"]
 
 
-def test_a_huge_folder_is_read_up_to_its_bound(module: ModuleType, tmp_path: Path) -> None:
+def test_a_huge_folder_is_read_up_to_its_bound(tmp_path: Path) -> None:
     nova = tmp_path / "nova" / "conf.d"
     nova.mkdir(parents=True)
-    for number in range(module.MAX_CONFIG_FILES + 50):
+    for number in range(service_config.MAX_CONFIG_FILES + 50):
         (nova / f"{number:05d}.conf").write_text("[DEFAULT]\ndebug = true\n")
-    config, _errors, gaps = gather_config(module, tmp_path)
-    assert len(config["nova"]) == module.MAX_CONFIG_FILES
-    assert any(f"more than {module.MAX_CONFIG_FILES} files" in gap["reason"] for gap in gaps)
+    config, _errors, gaps = gather_config(tmp_path)
+    assert len(config["nova"]) == service_config.MAX_CONFIG_FILES
+    assert any(f"more than {service_config.MAX_CONFIG_FILES} files" in gap["reason"] for gap in gaps)
 
 
-def test_dev_zero_as_metadata_or_pbr_json_is_skipped(module: ModuleType, tmp_path: Path) -> None:
+def test_dev_zero_as_metadata_or_pbr_json_is_skipped(tmp_path: Path) -> None:
     site = tmp_path / "openstack/venvs/nova-29.0.1/lib/python3.11/site-packages"
     (site / "nova-29.0.1.dist-info").mkdir(parents=True)
     (site / "nova-29.0.1.dist-info" / "METADATA").symlink_to("/dev/zero")
@@ -196,7 +197,7 @@ def test_dev_zero_as_metadata_or_pbr_json_is_skipped(module: ModuleType, tmp_pat
     (site / "keystone-26.0.0.dist-info" / "METADATA").write_text("Name: keystone\nVersion: 26.0.0\n\n")
     (site / "keystone-26.0.0.dist-info" / "pbr.json").symlink_to("/dev/zero")
     gaps: list[dict[str, str]] = []
-    environments = module.python_environments(
+    environments = python_environments.python_environments(
         [], {"nova", "keystone"}, gaps, prefix=str(tmp_path), system=False
     )
     assert environments[0]["distributions"] == [
@@ -273,21 +274,19 @@ def test_an_unreadable_container_makes_every_host_testcase_refuse_pass(
         ("live_migration_with_native_tls = false\n", "PASS"),
     ],
 )
-def test_ossn_0089_on_real_configuration(
-    module: ModuleType, tmp_path: Path, libvirt: str, result: str
-) -> None:
+def test_ossn_0089_on_real_configuration(tmp_path: Path, libvirt: str, result: str) -> None:
     """OSSN-0089 as its note says: with native TLS, only the tls scheme keeps RAM encrypted."""
     (tmp_path / "nova").mkdir()
     (tmp_path / "nova" / "nova.conf").write_text(f"[libvirt]\n{libvirt}")
     index = shipped_index()
     keep = rule_options()
-    config, _errors, _gaps = gather_config(module, tmp_path, keep)
+    config, _errors, _gaps = gather_config(tmp_path, keep)
     facts = facts_with_config("cmp1", config)
     (finding,) = [f for f in ossn_config.judge_host_config(facts, index) if "OSSN-0089" in f.subject]
     assert finding.result.value == result, finding.message
 
 
-def test_configuration_findings_are_sentences_not_expressions(module: ModuleType, tmp_path: Path) -> None:
+def test_configuration_findings_are_sentences_not_expressions(tmp_path: Path) -> None:
     """OSSN-0064's rule is a JMESPath expression; the finding names the file, option and value."""
     (tmp_path / "keystone").mkdir()
     (tmp_path / "keystone" / "keystone-paste.ini").write_text(
@@ -297,8 +296,8 @@ def test_configuration_findings_are_sentences_not_expressions(module: ModuleType
     keep = rule_options()
     errors: list[str] = []
     gaps: list[dict[str, str]] = []
-    config = module.configuration(
-        ["keystone"], [str(tmp_path)], [*module.HARMLESS_OPTIONS, *keep], errors, gaps
+    config = service_config.configuration(
+        ["keystone"], [str(tmp_path)], [*config_allowlist.HARMLESS_OPTIONS, *keep], errors, gaps
     )
     facts = facts_with_config("ctl1", config)
     (finding,) = [f for f in ossn_config.judge_host_config(facts, index) if "OSSN-0064" in f.subject]
@@ -328,22 +327,22 @@ SEPARATORS = ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"
     ],
 )
 def test_nothing_unparsed_leaves_through_an_allowed_option(
-    module: ModuleType, tmp_path: Path, template: str, separator: str
+    tmp_path: Path, template: str, separator: str
 ) -> None:
     (tmp_path / "nova").mkdir()
     (tmp_path / "nova" / "nova.conf").write_text(template.format(sep=separator), newline="")
-    config, _errors, _gaps = gather_config(module, tmp_path, keep=rule_options())
+    config, _errors, _gaps = gather_config(tmp_path, keep=rule_options())
     assert CANARY not in json.dumps(config)
     assert CANARY not in json.dumps(config, ensure_ascii=False)
 
 
-def test_lines_end_where_oslo_config_ends_them(module: ModuleType) -> None:
+def test_lines_end_where_oslo_config_ends_them() -> None:
     """readlines in text mode: \\n, \\r\\n and \\r end a line; a form feed or U+2028 does not."""
-    sections = module.parse_ini("[a]\rx = 1\r\ny = 2\x0cz = 3\u2028w = 4\n")
+    sections = config_parsing.parse_ini("[a]\rx = 1\r\ny = 2\x0cz = 3\u2028w = 4\n")
     assert sections == {"a": {"x": "1", "y": "2\x0cz = 3\u2028w = 4"}}
-    with pytest.raises(module.IniError):
-        module.parse_ini("x = 1\n")  # oslo.config: an assignment before any section
-    assert module.parse_ini("[LIBVIRT]\na = 1\n[libvirt]\na = 2\n[default]\nb = 3\n") == {
+    with pytest.raises(config_parsing.IniError):
+        config_parsing.parse_ini("x = 1\n")  # oslo.config: an assignment before any section
+    assert config_parsing.parse_ini("[LIBVIRT]\na = 1\n[libvirt]\na = 2\n[default]\nb = 3\n") == {
         "libvirt": {"a": ["1", "2"]},
         "default": {"b": "3"},
     }

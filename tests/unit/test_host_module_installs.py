@@ -16,6 +16,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils import containers, python_environments
+from ansible_collections.scs.patchcheck.plugins.module_utils.products import Wanted
 
 from patchcheck.cli import main
 from patchcheck.facts.model import HostFacts
@@ -108,13 +110,15 @@ def test_heat_from_pypi_is_seen_in_an_openstack_ansible_venv(
 
 
 def test_heat_in_system_site_packages_and_in_a_container(
-    module: ModuleType, controller: tuple[list[str], dict[str, str]], tmp_path: Path
+    controller: tuple[list[str], dict[str, str]], tmp_path: Path
 ) -> None:
     products, distributions = controller
-    wanted = module.Wanted(products, distributions)
+    wanted = Wanted(products, distributions)
     install(tmp_path / "usr/lib/python3/dist-packages", "openstack_heat-22.0.1")
     gaps: list[dict[str, str]] = []
-    environments = module.python_environments([], wanted, gaps, prefix=str(tmp_path), system=True)
+    environments = python_environments.python_environments(
+        [], wanted, gaps, prefix=str(tmp_path), system=True
+    )
     assert gaps == []
     assert [(e["kind"], e["path"], e["managed_by"]) for e in environments] == [
         ("system", "/usr/lib/python3/dist-packages", "dpkg")
@@ -123,13 +127,13 @@ def test_heat_in_system_site_packages_and_in_a_container(
     merged = tmp_path / "heat_api-merged"
     kolla_venv(merged, "openstack_heat-22.0.1")
     inspect = {"Name": "heat_api", "Config": {}, "GraphDriver": {"Data": {"MergedDir": str(merged)}}}
-    facts = module.container_facts("podman", inspect, wanted, gaps)
+    facts = containers.container_facts("podman", inspect, wanted, gaps)
     assert gaps == []
     assert [d["product"] for env in facts["python"] for d in env["distributions"]] == ["heat"]
 
 
 def test_a_kolla_venv_is_one_install_per_real_path(
-    module: ModuleType, controller: tuple[list[str], dict[str, str]], tmp_path: Path
+    controller: tuple[list[str], dict[str, str]], tmp_path: Path
 ) -> None:
     """lib/python3 -> python3.11 is the same site folder: each distribution once, not twice."""
     products, distributions = controller
@@ -138,7 +142,7 @@ def test_a_kolla_venv_is_one_install_per_real_path(
     install(merged / "usr/lib/python3/dist-packages", "designate-18.1.0")  # --system-site-packages
     inspect = {"Name": "barbican_api", "Config": {}, "GraphDriver": {"Data": {"MergedDir": str(merged)}}}
     gaps: list[dict[str, str]] = []
-    facts = module.container_facts("podman", inspect, module.Wanted(products, distributions), gaps)
+    facts = containers.container_facts("podman", inspect, Wanted(products, distributions), gaps)
     assert gaps == []
     assert sorted((env["kind"], env["path"]) for env in facts["python"]) == [
         ("kolla", "/var/lib/kolla/venv"),
@@ -167,14 +171,14 @@ def test_a_kolla_venv_is_one_install_per_real_path(
 
 
 def test_facts_of_an_older_collector_count_each_install_once(
-    module: ModuleType, controller: tuple[list[str], dict[str, str]], tmp_path: Path
+    controller: tuple[list[str], dict[str, str]], tmp_path: Path
 ) -> None:
     """Collectors before the fix listed Kolla's venv twice (python3 and python3.11): one component each."""
     products, distributions = controller
     merged = tmp_path / "neutron_server-merged"
     install(merged / "var/lib/kolla/venv/lib/python3.11/site-packages", "neutron-25.0.0")
     inspect = {"Name": "neutron_server", "Config": {}, "GraphDriver": {"Data": {"MergedDir": str(merged)}}}
-    facts = module.container_facts("podman", inspect, module.Wanted(products, distributions), [])
+    facts = containers.container_facts("podman", inspect, Wanted(products, distributions), [])
     assert len(facts["python"]) == 1
     facts["python"] = facts["python"] * 2  # what the older collector wrote for the linked folder
     document = {
@@ -194,7 +198,7 @@ def test_facts_of_an_older_collector_count_each_install_once(
 
 
 def test_a_site_link_out_of_the_scanned_tree_is_not_followed(
-    module: ModuleType, controller: tuple[list[str], dict[str, str]], tmp_path: Path
+    controller: tuple[list[str], dict[str, str]], tmp_path: Path
 ) -> None:
     """A container's lib/python3.12 pointing at the host's folders: not read, and said so."""
     products, _distributions = controller
@@ -204,7 +208,9 @@ def test_a_site_link_out_of_the_scanned_tree_is_not_followed(
     kolla_venv(merged, "barbican-19.0.0")
     (merged / "var/lib/kolla/venv/lib/python3.12").symlink_to(outside)
     gaps: list[dict[str, str]] = []
-    environments = module.python_environments([], set(products), gaps, prefix=str(merged), system=False)
+    environments = python_environments.python_environments(
+        [], set(products), gaps, prefix=str(merged), system=False
+    )
     assert [d["product"] for env in environments for d in env["distributions"]] == ["barbican"]
     assert len(gaps) == 1
     assert gaps[0]["source"] == "venvs"

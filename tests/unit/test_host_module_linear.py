@@ -12,33 +12,23 @@ from __future__ import annotations
 
 import re
 import time
-from functools import cache
-from pathlib import Path
-from types import ModuleType
 
 import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils import (
+    config_allowlist,
+    config_parsing,
+    host_packages,
+    products,
+    python_environments,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import load_module
-
-MODULE_PATH = Path(__file__).resolve().parents[2] / "plugins/modules/host_facts.py"
 MIB = 1024 * 1024
 LIMIT_SECONDS = 2.0
 #: The patterns the linear code replaced, kept as the reference it must agree with.
 OLD_POLICY_LINE = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([^:\s][^:]*?))\s*:\s*(.*)$""")
 OLD_URL_IN_VALUE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
-
-
-@cache
-def shared_module() -> ModuleType:
-    """Loaded once: hypothesis runs a test thousands of times and refuses function-scoped fixtures."""
-    return load_module(MODULE_PATH, "host_facts_linear")
-
-
-@pytest.fixture(scope="module")
-def module() -> ModuleType:
-    return shared_module()
 
 
 def timed(work: object) -> float:
@@ -61,14 +51,14 @@ HOSTILE_POLICY_LINES = {
 
 
 @pytest.mark.parametrize("shape", sorted(HOSTILE_POLICY_LINES))
-def test_4_mib_of_hostile_policy_yaml_on_one_line_parses_in_seconds(module: ModuleType, shape: str) -> None:
+def test_4_mib_of_hostile_policy_yaml_on_one_line_parses_in_seconds(shape: str) -> None:
     text = HOSTILE_POLICY_LINES[shape]
-    assert timed(lambda: module.parse_policy(text, "policy.yaml")) < LIMIT_SECONDS
+    assert timed(lambda: config_parsing.parse_policy(text, "policy.yaml")) < LIMIT_SECONDS
 
 
-def test_4_mib_of_many_policy_lines_parses_in_seconds(module: ModuleType) -> None:
+def test_4_mib_of_many_policy_lines_parses_in_seconds() -> None:
     text = '"a:b": "rule:x"\n' * (4 * MIB // 16)
-    assert timed(lambda: module.parse_policy(text, "policy.yaml")) < LIMIT_SECONDS
+    assert timed(lambda: config_parsing.parse_policy(text, "policy.yaml")) < LIMIT_SECONDS
 
 
 def old_split(line: str) -> tuple[str, str] | None:
@@ -86,22 +76,21 @@ policy_lines = st.text(
 @settings(max_examples=2000, deadline=None)
 @given(policy_lines)
 def test_the_policy_line_reading_is_the_old_patterns(line: str) -> None:
-    module = shared_module()
     if not line.strip():
         return  # blank lines never reach it
-    assert module.split_policy_line(line.rstrip()) == old_split(line.rstrip())
+    assert config_parsing.split_policy_line(line.rstrip()) == old_split(line.rstrip())
 
 
-def test_policy_values_continued_on_indented_lines(module: ModuleType) -> None:
+def test_policy_values_continued_on_indented_lines() -> None:
     text = '"a": rule:x or\n  rule:y\n"b": >\n  role:admin\n  or role:member\n"c":\n  "!"\n'
-    assert module.parse_flat_yaml(text) == {
+    assert config_parsing.parse_flat_yaml(text) == {
         "a": "rule:x or rule:y",
         "b": "role:admin or role:member",
         "c": "!",
     }
     indented = '  "a": "rule:x"\n  "b": "rule:y"\n'  # a top-level mapping indented as a whole
-    assert module.parse_flat_yaml(indented) == {"a": "rule:x", "b": "rule:y"}
-    assert module.parse_policy('{"a": "rule:x"}\n', "policy.yaml") == {"": {"a": "rule:x"}}
+    assert config_parsing.parse_flat_yaml(indented) == {"a": "rule:x", "b": "rule:y"}
+    assert config_parsing.parse_policy('{"a": "rule:x"}\n', "policy.yaml") == {"": {"a": "rule:x"}}
 
 
 HOSTILE_VALUES = {
@@ -114,9 +103,11 @@ HOSTILE_VALUES = {
 
 
 @pytest.mark.parametrize("shape", sorted(HOSTILE_VALUES))
-def test_4_mib_configuration_values_are_redacted_in_seconds(module: ModuleType, shape: str) -> None:
+def test_4_mib_configuration_values_are_redacted_in_seconds(shape: str) -> None:
     value = HOSTILE_VALUES[shape]
-    assert timed(lambda: module.leave("nova.conf", "DEFAULT", "x", value, ["*:*:*"])) < LIMIT_SECONDS
+    assert (
+        timed(lambda: config_allowlist.leave("nova.conf", "DEFAULT", "x", value, ["*:*:*"])) < LIMIT_SECONDS
+    )
 
 
 values = st.text(
@@ -127,9 +118,8 @@ values = st.text(
 @settings(max_examples=3000, deadline=None)
 @given(values)
 def test_the_url_finder_is_the_old_pattern(text: str) -> None:
-    module = shared_module()
     found = OLD_URL_IN_VALUE.search(text)
-    assert module.url_scheme(text) == (found.group(0)[:-3] if found else None)
+    assert config_allowlist.url_scheme(text) == (found.group(0)[:-3] if found else None)
 
 
 HOSTILE_CHANGELOG_LINES = {
@@ -143,15 +133,15 @@ HOSTILE_CHANGELOG_LINES = {
 
 
 @pytest.mark.parametrize("shape", sorted(HOSTILE_CHANGELOG_LINES))
-def test_4_mib_changelog_lines_are_read_in_seconds(module: ModuleType, shape: str) -> None:
+def test_4_mib_changelog_lines_are_read_in_seconds(shape: str) -> None:
     line = HOSTILE_CHANGELOG_LINES[shape]
-    for entry in (module.DEBIAN_ENTRY, module.RPM_ENTRY):
-        assert timed(lambda entry=entry: module.changelog_references(line, entry)) < LIMIT_SECONDS
-    assert timed(lambda: module.CVE_TEXT.findall(line)) < LIMIT_SECONDS
+    for entry in (host_packages.DEBIAN_ENTRY, host_packages.RPM_ENTRY):
+        assert timed(lambda entry=entry: host_packages.changelog_references(line, entry)) < LIMIT_SECONDS
+    assert timed(lambda: host_packages.CVE_TEXT.findall(line)) < LIMIT_SECONDS
 
 
-def test_4_mib_names_are_read_in_seconds(module: ModuleType) -> None:
+def test_4_mib_names_are_read_in_seconds() -> None:
     name = "nova_" * (4 * MIB // 5)
-    assert timed(lambda: module.product_key(name)) < LIMIT_SECONDS
-    assert timed(lambda: module.folder_product(name + ".dist-info")) < LIMIT_SECONDS
-    assert timed(lambda: module.distribution_key("python-" * (MIB // 2))) < LIMIT_SECONDS
+    assert timed(lambda: products.product_key(name)) < LIMIT_SECONDS
+    assert timed(lambda: python_environments.folder_product(name + ".dist-info")) < LIMIT_SECONDS
+    assert timed(lambda: host_packages.distribution_key("python-" * (MIB // 2))) < LIMIT_SECONDS

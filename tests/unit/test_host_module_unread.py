@@ -22,6 +22,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils import (
+    containers,
+    host_packages,
+    python_environments,
+)
 
 from patchcheck.facts.model import HostFacts
 from patchcheck.judge import inventory_complete, maintained_release, ossa_patched, ossn_config
@@ -45,8 +50,8 @@ def isolated_host(module: ModuleType, tmp_path: Path, monkeypatch: pytest.Monkey
     empty = tmp_path / "empty-root"
     (empty / "bin").mkdir(parents=True)
     monkeypatch.setenv("PATH", str(empty / "bin"))
-    monkeypatch.setattr(module, "SYSTEM_SITE_PATTERNS", ())
-    real = module.dpkg_packages
+    monkeypatch.setattr(python_environments, "SYSTEM_SITE_PATTERNS", ())
+    real = host_packages.dpkg_packages
     monkeypatch.setattr(module, "dpkg_packages", lambda wanted, gaps: real(wanted, gaps, root=str(empty)))
 
 
@@ -114,7 +119,7 @@ BROKEN_METADATA: dict[str, Callable[[Path], object]] = {
 
 @pytest.mark.parametrize("shape", sorted(BROKEN_METADATA))
 def test_a_wanted_distribution_that_cannot_be_read_is_named_from_its_folder(
-    module: ModuleType, tmp_path: Path, shape: str
+    tmp_path: Path, shape: str
 ) -> None:
     site = site_of(tmp_path / "venv")
     folder = site / "nova-29.0.1.dist-info"
@@ -123,7 +128,9 @@ def test_a_wanted_distribution_that_cannot_be_read_is_named_from_its_folder(
     good_distribution(site, "keystone", "26.0.0")
     gaps: list[dict[str, str]] = []
     environments = in_time(
-        lambda: module.python_environments([str(tmp_path / "venv")], {"nova", "keystone"}, gaps, system=False)
+        lambda: python_environments.python_environments(
+            [str(tmp_path / "venv")], {"nova", "keystone"}, gaps, system=False
+        )
     )
     assert [d["product"] for d in environments[0]["distributions"]] == ["keystone"]
     assert len(gaps) == 1, gaps
@@ -141,7 +148,7 @@ def test_a_wanted_distribution_that_cannot_be_read_is_named_from_its_folder(
     ],
 )
 def test_egg_info_files_and_folders_are_read_or_named(
-    module: ModuleType, tmp_path: Path, entry: str, content: bytes | None
+    tmp_path: Path, entry: str, content: bytes | None
 ) -> None:
     site = site_of(tmp_path / "venv")
     if content is None:
@@ -150,7 +157,9 @@ def test_egg_info_files_and_folders_are_read_or_named(
         (site / entry).mkdir()
         (site / entry / "PKG-INFO").write_bytes(content)
     gaps: list[dict[str, str]] = []
-    environments = module.python_environments([str(tmp_path / "venv")], {"nova"}, gaps, system=False)
+    environments = python_environments.python_environments(
+        [str(tmp_path / "venv")], {"nova"}, gaps, system=False
+    )
     if content is None:
         assert gaps == []
         assert environments[0]["distributions"][0]["version"] == "29.0.1"
@@ -159,13 +168,16 @@ def test_egg_info_files_and_folders_are_read_or_named(
         assert [gap["item"].rsplit(" ", 1)[1] for gap in gaps] == [entry]
 
 
-def test_a_folder_of_another_product_is_no_gap(module: ModuleType, tmp_path: Path) -> None:
+def test_a_folder_of_another_product_is_no_gap(tmp_path: Path) -> None:
     """``keystoneauth1`` starts like ``keystone``: its broken metadata says nothing of keystone."""
     site = site_of(tmp_path / "venv")
     (site / "keystoneauth1-5.6.0.dist-info").mkdir()
     (site / "keystoneauth1-5.6.0.dist-info" / "METADATA").write_text("")
     gaps: list[dict[str, str]] = []
-    assert module.python_environments([str(tmp_path / "venv")], {"keystone"}, gaps, system=False) == []
+    assert (
+        python_environments.python_environments([str(tmp_path / "venv")], {"keystone"}, gaps, system=False)
+        == []
+    )
     assert gaps == []
 
 
@@ -272,7 +284,7 @@ def test_realpath_raising_is_an_item_not_a_crash(
     site = site_of(tmp_path / "venv")
     good_distribution(site, "nova", "29.0.1")
     target = str(nova / "nova.conf" if victim == "config" else site / "nova-29.0.1.dist-info" / "METADATA")
-    monkeypatch.setattr(module.os.path, "realpath", raising_realpath(target))
+    monkeypatch.setattr(os.path, "realpath", raising_realpath(target))  # the one os module every reader uses
     document = gather(module, venv=tmp_path / "venv", etc=tmp_path / "etc")
     monkeypatch.undo()
     (gap,) = document["incomplete"]
@@ -305,14 +317,14 @@ def test_an_unforeseen_exception_costs_one_distribution(
     site = site_of(tmp_path / "venv")
     good_distribution(site, "keystone", "26.0.0")
     good_distribution(site, "nova", "29.0.1")
-    real = module.distribution_metadata
+    real = python_environments.distribution_metadata
 
     def failing(folder: str, tree: str = "/") -> tuple[str | None, str | None]:
         if "nova" in folder:
             raise RuntimeError(f"bug quoting {CANARY}")
         return real(folder, tree)  # type: ignore[no-any-return]
 
-    monkeypatch.setattr(module, "distribution_metadata", failing)
+    monkeypatch.setattr(python_environments, "distribution_metadata", failing)
     document = gather(module, venv=tmp_path / "venv")
     assert [d["product"] for d in document["python"][0]["distributions"]] == ["keystone"]
     (gap,) = document["incomplete"]
@@ -351,7 +363,7 @@ def test_an_unforeseen_exception_costs_one_source_not_the_host(
     ],
 )
 def test_containers_of_unexpected_shapes_are_gaps(
-    module: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inspected: list[Any]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inspected: list[Any]
 ) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -365,13 +377,13 @@ def test_containers_of_unexpected_shapes_are_gaps(
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/bin{os.pathsep}/usr/bin")
     errors: list[str] = []
     gaps: list[dict[str, str]] = []
-    found = module.containers({"nova"}, errors, gaps)
+    found = containers.containers({"nova"}, errors, gaps)
     assert len(found) == 1 and found[0]["readable"] is False
     assert [gap["source"] for gap in gaps] == ["containers"]
 
 
 def test_a_venv_folder_that_cannot_be_listed_is_a_gap(
-    module: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As a non-root gatherer meets a venv at 0700 (root reads through any mode: the refusal is made)."""
     venvs = tmp_path / "openstack/venvs"
@@ -385,12 +397,14 @@ def test_a_venv_folder_that_cannot_be_listed_is_a_gap(
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
         return real(path)
 
-    monkeypatch.setattr(module.os, "listdir", listdir)
+    monkeypatch.setattr(os, "listdir", listdir)  # the one os module every reader uses
     gaps: list[dict[str, str]] = []
-    environments = module.python_environments(
+    environments = python_environments.python_environments(
         [str(tmp_path / "kolla")], {"nova"}, gaps, prefix="", system=False
     )
-    environments += module.python_environments([], {"nova"}, gaps, prefix=str(tmp_path), system=False)
+    environments += python_environments.python_environments(
+        [], {"nova"}, gaps, prefix=str(tmp_path), system=False
+    )
     monkeypatch.undo()
     assert environments == []
     assert sorted((gap["item"], gap["reason"]) for gap in gaps) == sorted(

@@ -7,11 +7,10 @@ made the precondition unknown, so OSSN-0096 was "overdue" on every deployment wi
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils import config_allowlist, service_config
 
 from patchcheck.facts.model import Component, HostFacts
 from patchcheck.judge.ossa_patched import evaluate_rule
@@ -19,26 +18,18 @@ from patchcheck.knowledge.advisories import shipped_index
 from patchcheck.knowledge.rules import options_read
 from tests.helpers import host_facts_document
 
-REPO = Path(__file__).resolve().parents[2]
 RULE = next(r for r in shipped_index().by_id["OSSN-0096"].rules if r.id == "rabbit-tls-in-use")
 MESSAGING = Component("oslo-messaging", "14.0.3", "14.0.3", "dpkg", "python3-oslo.messaging", None)
 
 
-@pytest.fixture(scope="module")
-def module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("host_facts_rabbit", REPO / "plugins/modules/host_facts.py")
-    assert spec and spec.loader
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    return loaded
-
-
-def precondition(module: ModuleType, etc: Path, files: dict[str, str]) -> bool | None:
+def precondition(etc: Path, files: dict[str, str]) -> bool | None:
     for name, text in files.items():
         (etc / name).parent.mkdir(parents=True, exist_ok=True)
         (etc / name).write_text(text)
     keep = sorted(options_read(RULE.expr, "*"))
-    config = module.configuration(["nova", "glance"], [str(etc)], [*module.HARMLESS_OPTIONS, *keep], [], [])
+    config = service_config.configuration(
+        ["nova", "glance"], [str(etc)], [*config_allowlist.HARMLESS_OPTIONS, *keep], [], []
+    )
     facts = HostFacts.from_document("h.json", host_facts_document("ctl1", config=config))
     return evaluate_rule(RULE, facts, MESSAGING, any_folder=True).value
 
@@ -55,18 +46,18 @@ def precondition(module: ModuleType, etc: Path, files: dict[str, str]) -> bool |
     ],
 )
 def test_a_gathered_transport_url_decides_the_precondition(
-    module: ModuleType, tmp_path: Path, url: str, expected: bool | None
+    tmp_path: Path, url: str, expected: bool | None
 ) -> None:
     files = {
         "nova/nova.conf": f"[DEFAULT]\ntransport_url = {url}\n",
         # glance has no glance.conf: glance-api reads its transport_url from glance-api.conf
         "glance/glance-api.conf": "[DEFAULT]\ntransport_url = rabbit://glance:CANARY@mq1:5672/\n",
     }
-    assert precondition(module, tmp_path / "etc", files) is expected
+    assert precondition(tmp_path / "etc", files) is expected
 
 
-def test_glance_api_alone_is_judged_from_glance_api_conf(module: ModuleType, tmp_path: Path) -> None:
+def test_glance_api_alone_is_judged_from_glance_api_conf(tmp_path: Path) -> None:
     tls = {"glance/glance-api.conf": "[DEFAULT]\ntransport_url = rabbit://g:CANARY@mq:5671/?ssl=1\n"}
     plain = {"glance/glance-api.conf": "[DEFAULT]\ntransport_url = rabbit://g:CANARY@mq:5672/\n"}
-    assert precondition(module, tmp_path / "tls", tls) is True
-    assert precondition(module, tmp_path / "plain", plain) is False
+    assert precondition(tmp_path / "tls", tls) is True
+    assert precondition(tmp_path / "plain", plain) is False

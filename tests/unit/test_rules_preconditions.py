@@ -14,16 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils import (
+    config_allowlist,
+    config_parsing,
+    service_config,
+)
 
 from patchcheck.facts import HostFacts
 from patchcheck.judge import ossa_patched
 from patchcheck.judge.verdict import Finding
 from patchcheck.knowledge.advisories import shipped_index
 from patchcheck.knowledge.rules import evaluate, options_read
-from tests.helpers import load_module
 
 REPO = Path(__file__).resolve().parents[2]
-HOST_MODULE = load_module(REPO / "plugins/modules/host_facts.py", "host_facts_rules")
 INDEX = shipped_index()
 REDACTED = {"redacted": True, "empty": False}
 S3API_ADVISORIES = ("OSSA-2023-001", "OSSA-2026-014", "OSSA-2026-030")
@@ -174,7 +177,9 @@ def test_the_values_the_rules_read_leave_the_host() -> None:
             for pattern in options_read(r.expr, r.service)
         }
     )
-    sections = HOST_MODULE.leave_sections("proxy-server.conf", HOST_MODULE.parse_ini(PROXY_SERVER_CONF), keep)
+    sections = config_allowlist.leave_sections(
+        "proxy-server.conf", config_parsing.parse_ini(PROXY_SERVER_CONF), keep
+    )
     assert sections["filter:s3api"]["use"] == "egg:swift#s3api"
     assert sections["filter:authtoken"]["password"]["redacted"] is True
     config = {"swift": {"proxy-server.conf": sections}}
@@ -203,8 +208,8 @@ def judged(root: Path, service: str, product: str, version: str) -> dict[str, Fi
     keep = sorted({p for a in INDEX.advisories for r in a.rules for p in options_read(r.expr, r.service)})
     errors: list[str] = []
     gaps: list[dict[str, str]] = []
-    config = HOST_MODULE.configuration(
-        [service], [str(root / "etc")], [*HOST_MODULE.HARMLESS_OPTIONS, *keep], errors, gaps
+    config = service_config.configuration(
+        [service], [str(root / "etc")], [*config_allowlist.HARMLESS_OPTIONS, *keep], errors, gaps
     )
     assert not gaps and not errors
     document = {

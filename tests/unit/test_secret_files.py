@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
-import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils import (
+    config_allowlist,
+    secret_files,
+    service_config,
+)
 
 from patchcheck.facts.load import schema_error
 from patchcheck.facts.model import HostFacts
 from patchcheck.judge import ossn_config
 from patchcheck.judge.verdict import Result
 
-REPO = Path(__file__).resolve().parents[2]
 CANARY = "AQBcanary-keyring-5e1f=="
-
-
-@pytest.fixture(scope="module")
-def module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "host_facts_secret_files", REPO / "plugins/modules/host_facts.py"
-    )
-    assert spec and spec.loader
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    return loaded
 
 
 def make(path: Path, mode: int) -> None:
@@ -52,7 +42,7 @@ def document(config: dict, secret_files: list | None) -> dict:
     }
 
 
-def test_secret_files_are_found_by_name_and_judged_by_mode(module: ModuleType, tmp_path: Path) -> None:
+def test_secret_files_are_found_by_name_and_judged_by_mode(tmp_path: Path) -> None:
     etc = tmp_path / "etc"
     expected = {
         etc / "keystone" / "fernet-keys" / "0": Result.PASS,  # keystone-manage makes them 0600
@@ -70,15 +60,15 @@ def test_secret_files_are_found_by_name_and_judged_by_mode(module: ModuleType, t
     errors: list[str] = []
     gaps: list[dict[str, str]] = []
     secrets: list[dict[str, str]] = []
-    config = module.configuration(
+    config = service_config.configuration(
         ["keystone", "nova"],
         [str(etc), str(etc / "kolla")],
-        list(module.HARMLESS_OPTIONS),
+        list(config_allowlist.HARMLESS_OPTIONS),
         errors,
         gaps,
         secrets,
     )
-    found = module.secret_places(
+    found = secret_files.secret_places(
         [str(etc / "kolla"), str(etc / "ceph"), str(etc / "openstack")], secrets, gaps
     )
     assert not gaps and not errors
