@@ -24,6 +24,10 @@ from typing import Any
 
 import pytest
 import requests
+from ansible_collections.scs.patchcheck.plugins.module_utils.bounded_get import Budget
+from ansible_collections.scs.patchcheck.plugins.module_utils.dashboard import dashboard_facts
+from ansible_collections.scs.patchcheck.plugins.module_utils.tls_handshake import tls_facts
+from ansible_collections.scs.patchcheck.plugins.module_utils.tls_scan import tls_scan
 
 from patchcheck.facts import load_facts
 from patchcheck.judge import dashboard
@@ -34,7 +38,6 @@ from tests.integration.conftest import TestCloud, run_tenant_playbook, today
 from tests.integration.tls_gunicorn import gunicorn_over_tls
 
 REPO = Path(__file__).resolve().parents[2]
-MODULE = load_module(REPO / "plugins/modules/tenant_facts.py", "tenant_facts_dashboard")
 HORIZON = "http://127.0.0.1:30080/"
 TLS_PORT = 30443
 #: Horizon's settings as the test cloud starts it (testbed.py's own table, restored after each test).
@@ -60,10 +63,10 @@ def horizon(test_cloud: TestCloud) -> Iterator[TestCloud]:
 
 def judged(url: str, tmp_path: Path, cacert: str | bool = True) -> tuple[dict[str, Any], dict[str, Finding]]:
     """The collector's record of ``url`` (the module's own code, real HTTP) and the judge's findings."""
-    record = MODULE.dashboard_facts(url, "variable", 15, cacert, MODULE.Budget(60))
+    record = dashboard_facts(url, "variable", 15, cacert, Budget(60))
     if record.get("tls_host"):
-        record["tls"] = MODULE.tls_facts(f"https://{record['tls_host']}/", cacert, 15)
-        record["tls"]["scan"] = MODULE.tls_scan(f"https://{record['tls_host']}/", cacert, 15)
+        record["tls"] = tls_facts(f"https://{record['tls_host']}/", cacert, 15)
+        record["tls"]["scan"] = tls_scan(f"https://{record['tls_host']}/", cacert, 15)
     document = json.loads((REPO / "tests/fixtures/tenant-hibiscus.json").read_text())
     document["dashboard"] = record
     path = tmp_path / f"facts-{time.monotonic_ns()}.json"

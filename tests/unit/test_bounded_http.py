@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ansible_collections.scs.patchcheck.plugins.module_utils.bounded_get import Budget, fetch_json
+from ansible_collections.scs.patchcheck.plugins.module_utils.dashboard import dashboard_facts
 from keystoneauth1 import session as ks_session
 from keystoneauth1 import token_endpoint
 
@@ -135,7 +137,7 @@ def test_the_tenant_reader_ends_by_the_request_deadline(kind: str) -> None:
     session = ks_session.Session(auth=token_endpoint.Token("http://127.0.0.1:1", "TOKEN-5ec7"))
     with raw_server(HANGS[kind]) as url:
         start = time.monotonic()
-        status, _headers, body, error = MODULE.fetch_json(session, url + "/", 2, budget=MODULE.Budget(60))
+        status, _headers, body, error = fetch_json(session, url + "/", 2, budget=Budget(60))
         took = time.monotonic() - start
     assert took < 5, f"{kind}: {took:.1f} s with a 2 s request timeout"
     assert error and status is None and body is None
@@ -145,7 +147,7 @@ def test_the_tenant_reader_ends_by_the_request_deadline(kind: str) -> None:
 def test_the_dashboard_reader_ends_by_the_request_deadline(kind: str) -> None:
     with raw_server(HANGS[kind]) as url:
         start = time.monotonic()
-        record = MODULE.dashboard_facts(url + "/", "variable", 2, True, MODULE.Budget(60))
+        record = dashboard_facts(url + "/", "variable", 2, True, Budget(60))
         took = time.monotonic() - start
     assert took < 5, f"{kind}: {took:.1f} s with a 2 s request timeout"
     assert record["pages"][0]["error"] and record["login_form"] is None
@@ -155,7 +157,7 @@ def test_a_declared_gigabyte_is_refused_unread() -> None:
     session = ks_session.Session(auth=token_endpoint.Token("http://127.0.0.1:1", "TOKEN-5ec7"))
     with raw_server(huge_declared) as url:
         start = time.monotonic()
-        _status, _headers, body, error = MODULE.fetch_json(session, url + "/", 10, budget=MODULE.Budget(60))
+        _status, _headers, body, error = fetch_json(session, url + "/", 10, budget=Budget(60))
         took = time.monotonic() - start
     assert took < 2 and body is None and "larger than 4194304 bytes (it declares 1073741824)" in error
 

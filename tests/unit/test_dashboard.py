@@ -17,18 +17,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils import dashboard as dashboard_collector
+from ansible_collections.scs.patchcheck.plugins.module_utils.bounded_get import Budget
 
 from patchcheck.facts import load_facts
 from patchcheck.facts.load import schema_error
 from patchcheck.judge import dashboard
 from patchcheck.judge.tenant_visible import judge_https_endpoints, judge_ossn_visible
 from patchcheck.judge.verdict import Finding, Result
-from tests.helpers import hibiscus_document, load_module, write
+from tests.helpers import hibiscus_document, write
 
-MODULE = load_module(
-    Path(__file__).resolve().parents[2] / "plugins/modules/tenant_facts.py",
-    "tenant_dashboard",
-)
 SECRET_VALUE = "CANARYsessionvalue7f3e"
 SIGNED = ".eJxVjEEOgjAQRe8ya0JKpS11p3tPYIxpYGKbQEs6JcYY7:1tQ3Ye:Zz1kA9vXbPq0YHcU"
 FORM = (
@@ -116,7 +114,7 @@ HARDENED = {
 def collect(url: str, shape: dict[str, Any], tmp_path: Path) -> tuple[dict[str, Any], list[Finding]]:
     """The collector's dashboard record for ``shape``, and the judge's findings on it."""
     Dashboard.shape = shape
-    record = MODULE.dashboard_facts(url, "variable", 5, True, MODULE.Budget(30))
+    record = dashboard_collector.dashboard_facts(url, "variable", 5, True, Budget(30))
     document = copy.deepcopy(hibiscus_document())
     document["dashboard"] = record
     assert schema_error("tenant", 1, document) is None
@@ -221,7 +219,7 @@ def test_unreachable_unnamed_and_malformed_urls_abort(tmp_path: Path) -> None:
         ("ftp://dashboard.example/", "not an http(s) URL"),
         ("http://[::1", "not a URL"),
     ):
-        record = MODULE.dashboard_facts(url, "variable", 3, True, MODULE.Budget(10))
+        record = dashboard_collector.dashboard_facts(url, "variable", 3, True, Budget(10))
         assert error in (record["error"] or record["pages"][-1]["error"]), record
         document = copy.deepcopy(hibiscus_document())
         document["dashboard"] = record
@@ -236,7 +234,7 @@ def test_facts_without_a_dashboard_abort_and_a_declared_absence_says_so(tmp_path
     facts = load_facts(write(document, tmp_path / "old.json"))
     findings = [f for f in judge_ossn_visible(facts) if " dashboard " in f.subject]
     assert findings and all(f.result is Result.ABORT for f in findings)
-    document["dashboard"] = MODULE.dashboard_facts("none", "clouds.yaml", 3, True, MODULE.Budget(10))
+    document["dashboard"] = dashboard_collector.dashboard_facts("none", "clouds.yaml", 3, True, Budget(10))
     facts = load_facts(write(document, tmp_path / "declared.json"))
     (declared,) = [f for f in judge_https_endpoints(facts) if " dashboard " in f.subject]
     assert declared.result is Result.PASS and "declares that it serves no dashboard" in declared.message
@@ -250,7 +248,7 @@ def test_set_cookie_headers_of_any_shape_keep_no_value() -> None:
         f'b="{SECRET_VALUE}"; ;;; Secure=yes; HTTPONLY',
         "c=" + "x" * 100_000,
     ):
-        cookie = MODULE.cookie_facts(header)
+        cookie = dashboard_collector.cookie_facts(header)
         assert SECRET_VALUE not in json.dumps(cookie)
         assert len(json.dumps(cookie)) < 1_000
-    assert MODULE.cookie_facts(f'b="{SECRET_VALUE}"; Secure=yes; HTTPONLY')["httponly"] is True
+    assert dashboard_collector.cookie_facts(f'b="{SECRET_VALUE}"; Secure=yes; HTTPONLY')["httponly"] is True

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils import untrusted_text
+from ansible_collections.scs.patchcheck.plugins.module_utils.tenant_endpoints import valid_port
+from ansible_collections.scs.patchcheck.plugins.module_utils.tls_handshake import tls_facts
 
 from patchcheck.deliver.monitor import reports_url
 from patchcheck.errors import InputError
@@ -27,12 +30,8 @@ from patchcheck.judge.tenant_visible import (
 )
 from patchcheck.judge.verdict import Result, combine
 from patchcheck.urls import HIDDEN_HOST, without_userinfo
-from tests.helpers import hibiscus_document, load_module, write
+from tests.helpers import hibiscus_document, write
 
-COLLECTOR = load_module(
-    Path(__file__).resolve().parents[2] / "plugins/modules/tenant_facts.py",
-    "tenant_urls",
-)
 CANARY = "CANARY-26-f00d"
 LOOPBACK_IN_DISGUISE = [
     "localhost",
@@ -169,10 +168,10 @@ def now_of_facts(facts: Any) -> Any:
 
 def test_a_collected_https_endpoint_with_a_bad_port_or_label_ends_without_an_exception() -> None:
     """The collector's TLS reader records an invalid label as its error (a UnicodeError escaped before)."""
-    facts = COLLECTOR.tls_facts(f"https://{'a' * 64}.example.net/", True, 2)
+    facts = tls_facts(f"https://{'a' * 64}.example.net/", True, 2)
     assert facts["error"] and facts["verified"] is False
-    assert not COLLECTOR.valid_port("https://api.example.net:99999/")
-    assert COLLECTOR.valid_port("https://api.example.net:8443/")
+    assert not valid_port("https://api.example.net:99999/")
+    assert valid_port("https://api.example.net:8443/")
 
 
 HOSTILE_TEXT = [
@@ -190,7 +189,7 @@ HOSTILE_TEXT = [
 def test_credentials_with_quotes_and_spaces_are_removed_by_both_copies(text: str) -> None:
     cleaned = without_userinfo(text)
     assert CANARY not in cleaned
-    assert COLLECTOR.text_without_userinfo(text) == cleaned  # the collector's copy is the same rule
+    assert untrusted_text.text_without_userinfo(text) == cleaned  # the collector's copy is the same rule
     assert without_userinfo(cleaned) == cleaned
 
 
@@ -218,7 +217,7 @@ def test_the_monitor_url_refusal_never_echoes_a_password_with_a_space() -> None:
     ids=["at-then-schemes", "scheme-then-ats", "many-urls"],
 )
 def test_four_mib_of_hostile_text_take_under_a_second(hostile: str) -> None:
-    for strip in (without_userinfo, COLLECTOR.text_without_userinfo):
+    for strip in (without_userinfo, untrusted_text.text_without_userinfo):
         start = time.process_time()
         strip(hostile)
         assert time.process_time() - start < 1.0  # linear: about 0.03 s here; the old regex took minutes

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils.bounded_get import Budget
+from ansible_collections.scs.patchcheck.plugins.module_utils.untrusted_text import without_userinfo
 from keystoneauth1 import access, session, token_endpoint
 
 from patchcheck.facts.load import schema_error
@@ -126,9 +128,9 @@ def collect(
     }
     sess = session.Session(auth=token_endpoint.Token("http://127.0.0.1:1", "TOKEN-5ec7"))
     MODULE.read_catalog(
-        facts, sess, token_access(catalog), ["public"], timeout, True, False, MODULE.Budget(deadline)
+        facts, sess, token_access(catalog), ["public"], timeout, True, False, Budget(deadline)
     )
-    return MODULE.without_userinfo(facts)
+    return without_userinfo(facts)
 
 
 def test_hostile_answers_end_as_errors_of_their_endpoint_within_the_deadline(server: str) -> None:

@@ -6,18 +6,17 @@ import copy
 import datetime as dt
 import ssl
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils.tls_handshake import tls_facts
+from ansible_collections.scs.patchcheck.plugins.module_utils.tls_scan import tls_scan
 
 from patchcheck.facts import load_facts
 from patchcheck.judge.tenant_visible import judge_tls_profile
 from patchcheck.judge.verdict import Finding, Result
-from tests.helpers import hibiscus_document, load_module, write
+from tests.helpers import hibiscus_document, write
 from tests.unit.tls_server import INTERMEDIATE_CIPHERS, make_ca_and_server, tls_server
 
-MODULE = Path(__file__).resolve().parents[2] / "plugins/modules/tenant_facts.py"
 HSTS = {"Strict-Transport-Security": "max-age=63072000"}
 NOW = dt.datetime.now(dt.UTC)
 
@@ -27,20 +26,15 @@ def api_findings(findings: list[Finding]) -> list[Finding]:
     return [finding for finding in findings if " dashboard " not in finding.subject]
 
 
-@pytest.fixture(scope="module")
-def module() -> ModuleType:
-    return load_module(MODULE, "tenant_facts")
-
-
 def modern(context: ssl.SSLContext) -> None:
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.set_ciphers(INTERMEDIATE_CIPHERS)
 
 
-def scanned_facts(module: ModuleType, url: str, ca: Path, tmp_path: Path, headers: dict[str, str]) -> Any:
+def scanned_facts(url: str, ca: Path, tmp_path: Path, headers: dict[str, str]) -> Any:
     """Tenant facts whose compute endpoint is this https server, with the collector's TLS facts and scan."""
-    tls = module.tls_facts(url, str(ca), 10)
-    tls["scan"] = module.tls_scan(url, str(ca), 10)
+    tls = tls_facts(url, str(ca), 10)
+    tls["scan"] = tls_scan(url, str(ca), 10)
     document = copy.deepcopy(hibiscus_document())
     for endpoint in document["endpoints"]:
         if endpoint["service_types"] == ["compute"]:
@@ -48,10 +42,10 @@ def scanned_facts(module: ModuleType, url: str, ca: Path, tmp_path: Path, header
     return load_facts(write(document, tmp_path / "facts.json"))
 
 
-def test_a_modern_endpoint_passes(module: ModuleType, tmp_path: Path) -> None:
+def test_a_modern_endpoint_passes(tmp_path: Path) -> None:
     ca, cert, key = make_ca_and_server(tmp_path, NOW + dt.timedelta(days=200))
     with tls_server(cert, key, modern, HSTS) as url:
-        facts = scanned_facts(module, url, ca, tmp_path, HSTS)
+        facts = scanned_facts(url, ca, tmp_path, HSTS)
     scan = next(e for e in facts.endpoints if e.version_url == url).tls["scan"]
     assert scan["protocols"]["TLS 1.0"] == [] and scan["protocols"]["TLS 1.3"]
     assert scan["certificate"]["trusted"] is True
@@ -59,16 +53,16 @@ def test_a_modern_endpoint_passes(module: ModuleType, tmp_path: Path) -> None:
     assert finding.result is Result.PASS, finding.message
 
 
-def test_an_expired_certificate_fails(module: ModuleType, tmp_path: Path) -> None:
+def test_an_expired_certificate_fails(tmp_path: Path) -> None:
     ca, cert, key = make_ca_and_server(tmp_path, NOW - dt.timedelta(days=3))
     with tls_server(cert, key, modern, HSTS) as url:
-        facts = scanned_facts(module, url, ca, tmp_path, HSTS)
+        facts = scanned_facts(url, ca, tmp_path, HSTS)
     (finding,) = api_findings(judge_tls_profile(facts, NOW))
     assert finding.result is Result.FAIL
     assert "certificate expired" in finding.message
 
 
-def test_ciphers_outside_the_profile_and_no_hsts_fail(module: ModuleType, tmp_path: Path) -> None:
+def test_ciphers_outside_the_profile_and_no_hsts_fail(tmp_path: Path) -> None:
     ca, cert, key = make_ca_and_server(tmp_path, NOW + dt.timedelta(days=200))
 
     def weak(context: ssl.SSLContext) -> None:
@@ -76,7 +70,7 @@ def test_ciphers_outside_the_profile_and_no_hsts_fail(module: ModuleType, tmp_pa
         context.set_ciphers("ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES128-GCM-SHA256")
 
     with tls_server(cert, key, weak) as url:
-        facts = scanned_facts(module, url, ca, tmp_path, {})
+        facts = scanned_facts(url, ca, tmp_path, {})
     (finding,) = api_findings(judge_tls_profile(facts, NOW))
     assert finding.result is Result.FAIL
     assert "TLS 1.2 offers TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA" in finding.message

@@ -12,17 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible_collections.scs.patchcheck.plugins.module_utils import dashboard, untrusted_text
+from ansible_collections.scs.patchcheck.plugins.module_utils.login_form import login_form
 
 from patchcheck.judge.verdict import Result
 from patchcheck.urls import HIDDEN_HOST, without_userinfo
-from tests.helpers import load_module
 from tests.unit.test_dashboard import HARDENED, SECRET_VALUE, by_aspect, collect, server  # noqa: F401
-from tests.unit.test_dashboard import MODULE as DASHBOARD_COLLECTOR
 
-MODULE = load_module(
-    Path(__file__).resolve().parents[2] / "plugins/modules/tenant_facts.py",
-    "tenant_text",
-)
 CANARY = "CANARY-26-17-beef"
 FOUR_MIB = 4 * 1024 * 1024
 
@@ -48,7 +44,7 @@ def test_cookies_the_collector_does_not_record_abort_what_they_could_change(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Past the cap, the count is recorded: an internal address in a dropped cookie cannot PASS."""
-    monkeypatch.setattr(DASHBOARD_COLLECTOR, "MAX_COOKIES", 2)  # the collector collect() drives
+    monkeypatch.setattr(dashboard, "MAX_COOKIES", 2)  # where dashboard_page, which collect() drives, reads it
     internal = "region=http%3A%2F%2F10.0.0.5%3A5000%2Fv3; Path=/"
     shape = {**HARDENED, "cookies": [*HARDENED["cookies"], internal]}
     record, findings = collect(server, shape, tmp_path)
@@ -74,14 +70,14 @@ def test_cookies_the_collector_does_not_record_abort_what_they_could_change(
 def test_url_hosts_of_four_mib_take_under_a_second(hostile: str) -> None:
     """CPU seconds of this process, so a busy shared machine cannot fail it; quadratic work would."""
     start = time.process_time()
-    MODULE.url_hosts(hostile)
+    untrusted_text.url_hosts(hostile)
     assert time.process_time() - start < 2.0  # linear: well under 0.5 s here; the old pattern took minutes
 
 
 def test_url_hosts_reads_hosts_as_before() -> None:
     text = "go to https://u:p@10.0.0.5:5000/v3, http://[fd00::1]:80/ and HTTP://api.example.net/x 1a://h"
-    assert MODULE.url_hosts(text) == ["10.0.0.5", "fd00::1", "api.example.net", "h"]
-    assert MODULE.url_hosts("://nohost and 123://numeric") == []
+    assert untrusted_text.url_hosts(text) == ["10.0.0.5", "fd00::1", "api.example.net", "h"]
+    assert untrusted_text.url_hosts("://nohost and 123://numeric") == []
 
 
 @pytest.mark.parametrize(
@@ -90,9 +86,9 @@ def test_url_hosts_reads_hosts_as_before() -> None:
 )
 def test_a_four_mib_cookie_header_takes_under_a_second(value: str) -> None:
     start = time.process_time()
-    facts = MODULE.cookie_facts(f"name={value}; Path=/")
+    facts = dashboard.cookie_facts(f"name={value}; Path=/")
     assert time.process_time() - start < 2.0
-    assert len(facts["name"]) <= MODULE.MAX_TEXT + 3
+    assert len(facts["name"]) <= untrusted_text.MAX_TEXT + 3
 
 
 PASSWORDS = ["pa://ss", "p@ss://w@rd", "it's", 'say"x', "pa ss", "a/b", "x http://y"]
@@ -105,7 +101,7 @@ def test_no_part_of_a_password_survives_stripping(password: str) -> None:
         f"https://{CANARY}:{password}{CANARY}@keystone.example.net/v3",
         f"refused: https://{CANARY}:{password}{CANARY}@10.0.0.5:5000/v3 and http://other/",
     ):
-        for strip in (without_userinfo, MODULE.text_without_userinfo):
+        for strip in (without_userinfo, untrusted_text.text_without_userinfo):
             cleaned = strip(text)
             assert CANARY not in cleaned, cleaned
             assert strip(cleaned) == cleaned
@@ -130,7 +126,7 @@ def test_a_plain_password_keeps_the_host_and_an_odd_one_hides_it() -> None:
 )
 def test_a_four_mib_hostile_page_is_parsed_in_under_two_seconds(page: str) -> None:
     start = time.process_time()
-    form = MODULE.login_form(page, "https://dashboard.example.net/auth/login/")
+    form = login_form(page, "https://dashboard.example.net/auth/login/")
     assert time.process_time() - start < 2.0  # libxml2: well under a second here
     assert set(form) >= {"found", "error"}
 
@@ -142,7 +138,7 @@ def test_the_login_form_is_read_as_a_browser_reads_it() -> None:
         '<INPUT TYPE="Password" name="password"><select name="region">'
         '<option value="http://10.0.0.5:5000/v3">internal</option></select></FORM>'
     )
-    form = MODULE.login_form(page, "http://dashboard.example.net/")
+    form = login_form(page, "http://dashboard.example.net/")
     assert form == {
         "found": True,
         "error": None,
@@ -151,7 +147,7 @@ def test_the_login_form_is_read_as_a_browser_reads_it() -> None:
         "action_scheme": "https",
         "region_hosts": ["10.0.0.5"],
     }
-    assert MODULE.login_form("", "http://d/") == {"found": False, "error": None}
+    assert login_form("", "http://d/") == {"found": False, "error": None}
 
 
 def test_a_login_form_that_was_not_parsed_is_never_passed(
@@ -164,7 +160,7 @@ def test_a_login_form_that_was_not_parsed_is_never_passed(
     def unparsed(_html: str, _url: str) -> dict[str, Any]:
         return {"found": False, "error": "not parsed: lxml is not installed"}
 
-    monkeypatch.setattr(DASHBOARD_COLLECTOR, "login_form", unparsed)
+    monkeypatch.setattr(dashboard, "login_form", unparsed)  # the name dashboard_facts calls
     _record, findings = collect(server, HARDENED, tmp_path)
     aspects = by_aspect(findings)
     assert aspects["internal addresses"].result is Result.ABORT, aspects["internal addresses"].message
