@@ -17,21 +17,18 @@ need not hold every document in memory.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 from typing import Any
 
-from ansible.errors import AnsibleConnectionFailure, AnsibleError
+from ansible.errors import AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
+from ansible_collections.scs.patchcheck.plugins.plugin_utils.facts_file import (
+    credential_free,
+    facts_destination,
+    require_patchcheck,
+    write_facts,
+)
 
-try:  # the controller side is the patchcheck package; importable without it (ansible-test, ansible-doc)
-    from patchcheck.files import atomic_write
-    from patchcheck.urls import without_userinfo
-
-    PATCHCHECK_IMPORT_ERROR: ImportError | None = None
-except ImportError as missing:
-    PATCHCHECK_IMPORT_ERROR = missing
-
+PLUGIN = "scs.patchcheck.host_facts"
 #: Characters of a failure kept: the message and what the host said, with the paths they name.
 FAILURE_LENGTH = 1000
 
@@ -44,7 +41,7 @@ def failure_document(host: str, failure: str) -> dict[str, Any]:
         "collector": {"name": "patchcheck", "version": "unknown"},
         "host": host,
         "reachable": False,
-        "failure": without_userinfo(failure)[:FAILURE_LENGTH],  # no URL credentials, even in errors
+        "failure": credential_free(failure)[:FAILURE_LENGTH],  # no URL credentials, even in errors
         "packages": [],
         "python": [],
         "containers": [],
@@ -78,34 +75,17 @@ def failure_of(module: dict[str, Any]) -> str:
     return message
 
 
-def write_facts(dest: str, document: dict[str, Any]) -> None:
-    """Atomically (a reader never sees half a file), mode 0640 as the output folder expects."""
-    atomic_write(Path(dest), json.dumps(document, indent=1, sort_keys=True) + "\n", mode=0o640)
-
-
-def patchcheck_missing(plugin: str) -> AnsibleError:
-    return AnsibleError(
-        f"{plugin}: the patchcheck Python package is not importable by the controller's Python "
-        f"({PATCHCHECK_IMPORT_ERROR}); install it beside ansible-core (pip install patchcheck)"
-    )
-
-
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
 
     def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        if PATCHCHECK_IMPORT_ERROR is not None:
-            raise patchcheck_missing("scs.patchcheck.host_facts")
+        require_patchcheck(PLUGIN)
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
-        dest = args.get("dest")  # the module takes it too, so that its argument spec documents it
-        if not dest:
-            raise AnsibleError("host_facts: 'dest' (the facts file on the controller) is required")
+        dest = facts_destination(args, PLUGIN)
         host = str(args.get("host") or (task_vars or {}).get("inventory_hostname"))
         try:
-            module = self._execute_module(
-                module_name="scs.patchcheck.host_facts", module_args=args, task_vars=task_vars
-            )
+            module = self._execute_module(module_name=PLUGIN, module_args=args, task_vars=task_vars)
         except AnsibleConnectionFailure as exc:
             write_facts(dest, failure_document(host, f"unreachable: {first_line(exc)}"))
             raise
