@@ -37,6 +37,9 @@ def add_commands(commands: Commands) -> None:
     build.add_argument("--notes", type=Path, help="openstack/security-doc's security-notes/ folder")
     build.add_argument("--cvss", type=Path, help="the CVSS table (openstack-cvss.csv)")
     build.add_argument(
+        "--pypa", type=Path, help="checkout of pypa/advisory-database (the Python dependencies' advisories)"
+    )
+    build.add_argument(
         "--notes-as-of",
         type=parse_day,
         help="day the notes were taken: notes carry no date, so this bounds their disclosure",
@@ -145,6 +148,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
         ossa=args.ossa or shared.ossa,
         notes=args.notes or shared.notes,
         cvss=args.cvss or shared.cvss,
+        pypa=args.pypa or shared.pypa,
         notes_as_of=args.notes_as_of,
         built_at=args.built_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
@@ -159,7 +163,8 @@ def cmd_index_build(args: argparse.Namespace) -> int:
             f"({counts['prose notes']} prose); {counts['machine-readable']} machine-readable, "
             f"{counts['fixed up']} fixed up by the overlay, {counts['rules']} configuration rules; "
             f"{counts['scored']} scored, {counts['unscored']} unscored; {counts['series']} series, "
-            f"{counts['services']} services, {counts['distribution names']} distribution names mapped"
+            f"{counts['services']} services, {counts['distribution names']} distribution names mapped; "
+            f"{counts['python advisories']} Python advisories of {counts['python packages']} packages"
         )
         if report.problems:
             print(f"index build: {len(report.problems)} problem(s); {target} left unchanged", file=sys.stderr)

@@ -14,7 +14,13 @@ from functools import partial
 import pytest
 
 from patchcheck.facts import HostFacts
-from patchcheck.judge import inventory_complete, maintained_release, ossa_patched, ossn_config
+from patchcheck.judge import (
+    dependencies_patched,
+    inventory_complete,
+    maintained_release,
+    ossa_patched,
+    ossn_config,
+)
 from patchcheck.judge.pytest_plugin import (
     loaded_facts,
     parametrize_groups,
@@ -24,6 +30,7 @@ from patchcheck.judge.pytest_plugin import (
 )
 from patchcheck.judge.verdict import Finding, FindingGroup
 from patchcheck.knowledge.advisories import shipped_index
+from patchcheck.knowledge.dependency_knowledge import dependency_knowledge_in_force, shipped_cvss
 from patchcheck.knowledge.series import shipped_series
 from patchcheck.knowledge.update import stale_reason
 
@@ -72,6 +79,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             [(f.host, partial(judge, f, index)) for f in hosts(config)]
             + refused(config, ossn_config.TESTCASE),
         )
+    elif "dependency_findings" in metafunc.fixturenames:
+        knowledge = dependency_knowledge_in_force()
+        moment = reference_moment(config)
+        deliverables = frozenset(index.releases) | frozenset(index.projects)
+        judge_dependencies = partial(
+            dependencies_patched.judge_host_dependencies,
+            knowledge=knowledge,
+            deliverables=deliverables,
+            now=moment,
+            unscored=config.getoption("--unscored-severity"),
+            shared=dependencies_patched.SharedDependencyVerdicts(),
+            stale=knowledge.stale(moment, config.getoption("--max-knowledge-age")),
+            cvss_band=dependencies_patched.cvss_band_of(shipped_cvss()),
+        )
+        parametrize_groups(
+            metafunc,
+            "dependency_findings",
+            [(f.host, partial(judge_dependencies, f)) for f in hosts(config)]
+            + refused(config, dependencies_patched.TESTCASE),
+        )
     elif "inventory_findings" in metafunc.fixturenames:
         parametrize_groups(
             metafunc,
@@ -94,6 +121,11 @@ def test_installed_service_runs_a_maintained_series(host_release_findings: Findi
 @pytest.mark.scs_testcase(ossn_config.TESTCASE)
 def test_security_note_configuration_holds(config_findings: FindingGroup) -> None:
     config_findings.check()
+
+
+@pytest.mark.scs_testcase(dependencies_patched.TESTCASE)
+def test_dependencies_carry_their_security_fixes(dependency_findings: FindingGroup) -> None:
+    dependency_findings.check()
 
 
 @pytest.mark.scs_testcase(inventory_complete.TESTCASE)

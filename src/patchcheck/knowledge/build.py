@@ -73,6 +73,10 @@ class Sources:
     """``index update``: the series table in force, whose history the new index carries on."""
     status_since: dt.date | None = None
     """``index update``: the day the fetched series_status.yaml landed (its commit date)."""
+    pypa: Path | None = None
+    """A checkout of the PyPA advisory database (the Python dependencies' advisories), or None."""
+    pypa_source: dict[str, Any] | None = None
+    """Where ``pypa`` came from (``index update``: URL, commit and its date), cited by every verdict."""
 
     @classmethod
     def from_shared(cls, data: Path, notes_as_of: dt.date | None = None) -> Sources:
@@ -83,6 +87,7 @@ class Sources:
             notes=data / "security-notes",
             cvss=data / "cvss" / "openstack-cvss.csv",
             notes_as_of=notes_as_of,
+            pypa=data / "pypa-advisory-database",
         )
 
 
@@ -553,4 +558,28 @@ def build_index(
     report = BuildReport()
     build_series(sources, out_dir, report)
     build_advisories(sources, out_dir, report, overlay, tolerant, ancestry)
+    if sources.pypa is not None:
+        build_python(sources, out_dir, report, tolerant)
     return report
+
+
+def build_python(sources: Sources, out_dir: Path, report: BuildReport, tolerant: bool) -> None:
+    """``python-advisories.json``: the Python dependencies' advisories (``python_advisories.py``).
+
+    A record that cannot be read is a problem of the build (a warning for ``index update``,
+    which must not lose the OpenStack advisories over one broken upstream file).
+    """
+    from patchcheck.knowledge.python_advisories import (
+        FILE_NAME,
+        build_python_advisories,
+        write_python_advisories,
+    )
+
+    assert sources.pypa is not None
+    source = sources.pypa_source or {"kind": "snapshot", "input": "pypa-advisory-database"}
+    document, python_report = build_python_advisories(sources.pypa, read_cvss(sources.cvss), source)
+    write_python_advisories(document, out_dir / FILE_NAME)
+    report.counts["python advisories"] = python_report.counts["records"]
+    report.counts["python packages"] = python_report.counts["packages"]
+    for problem in python_report.problems:
+        (report.warnings if tolerant else report.problems).append(f"PyPA record: {problem}")

@@ -298,7 +298,15 @@ def stale_reason(now: dt.datetime, max_age_days: float) -> str | None:
 
 
 def knowledge_summary() -> dict[str, Any]:
-    """The knowledge in force, in a few fields, for every output that judges with it."""
+    """The knowledge in force, in a few fields, for every output that judges with it: the advisory
+    index, and the dependency data beside it (``dependency_knowledge.py``) under ``dependencies``."""
+    from patchcheck.knowledge.dependency_knowledge import dependency_knowledge_in_force
+
+    dependencies = dependency_knowledge_in_force().summary()
+    return {**advisory_summary(), **({"dependencies": dependencies} if dependencies else {})}
+
+
+def advisory_summary() -> dict[str, Any]:
     provenance = provenance_of(knowledge_dir())
     if provenance.get("kind") == "updated":
         return {
@@ -325,9 +333,16 @@ def knowledge_summary() -> dict[str, Any]:
 def describe(summary: dict[str, Any]) -> str:
     """One line naming the knowledge a run judged with."""
     sources = ", ".join(f"{name} {value}" for name, value in summary.get("sources", {}).items())
+    dependencies = "; ".join(
+        f"{entry.get('name') or name} as of {entry.get('as_of') or 'an unknown date'}"
+        + (f" ({str(entry['commit'])[:12]})" if entry.get("commit") else "")
+        for name, entry in (summary.get("dependencies") or {}).items()
+        if isinstance(entry, dict)
+    )
+    dependencies = f"; dependency data: {dependencies}" if dependencies else ""
     if summary.get("kind") == "updated":
-        return f"advisory knowledge fetched {summary.get('fetched_at')} ({sources})"
+        return f"advisory knowledge fetched {summary.get('fetched_at')} ({sources}){dependencies}"
     return (
         f"advisory knowledge shipped with patchcheck {summary.get('patchcheck')}, built "
-        f"{summary.get('built_at')} ({sources})"
+        f"{summary.get('built_at')} ({sources}){dependencies}"
     )
