@@ -1,8 +1,9 @@
-"""Running containers of docker and podman, and the Python distributions inside them.
+"""Running containers of docker and podman, and the Python distributions, release and packages inside them.
 
 The engines are only asked (``ps``, ``inspect``); what runs inside a container is read from its
-merged layer with the same bounded scan as the host's venvs. An engine that cannot be asked, an
-answer of another shape or a layer that cannot be read is a gap, never "no containers".
+merged layer with the same bounded readers as the host's venvs, os-release and dpkg status. An
+engine that cannot be asked, an answer of another shape or a layer that cannot be read is a gap,
+never "no containers".
 """
 
 from __future__ import annotations
