@@ -1,8 +1,9 @@
-"""Running containers of docker and podman, and the Python distributions inside them.
+"""Running containers of docker and podman, and the Python distributions, release and packages inside them.
 
 The engines are only asked (``ps``, ``inspect``); what runs inside a container is read from its
-merged layer with the same bounded scan as the host's venvs. An engine that cannot be asked, an
-answer of another shape or a layer that cannot be read is a gap, never "no containers".
+merged layer with the same bounded readers as the host's venvs, os-release and dpkg status. An
+engine that cannot be asked, an answer of another shape or a layer that cannot be read is a gap,
+never "no containers".
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ import os
 import shutil
 from typing import Any
 
-from ansible_collections.scs.patchcheck.plugins.module_utils.host_files import failure_text, incomplete, run
+from ansible_collections.scs.patchcheck.plugins.module_utils.host_files import (
+    failure_text,
+    incomplete,
+    os_release,
+    run,
+)
+from ansible_collections.scs.patchcheck.plugins.module_utils.host_packages import read_dpkg
 from ansible_collections.scs.patchcheck.plugins.module_utils.python_environments import python_environments
 
 DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
@@ -60,11 +67,15 @@ def containers(wanted: set[str], errors: list[str], gaps: list[dict[str, str]]) 
 def container_facts(
     engine: str, document: dict[str, Any], wanted: set[str], gaps: list[dict[str, str]]
 ) -> dict[str, Any]:
-    """One container from `docker inspect`/`podman inspect`; its Python read from the merged layer.
+    """One container from `docker inspect`/`podman inspect`; its Python, release and packages read
+    from the merged layer.
 
     A container whose merged layer cannot be read (gathering without root, a storage driver
     without one) is recorded and makes the host's evidence incomplete: what runs in it was
-    not seen, so nothing may pass on it.
+    not seen, so nothing may pass on it. Its distribution packages (``system_packages``, for
+    scs-0124's dependency clause) are read from its dpkg status; a status file that cannot be
+    read, or an rpm database (not queried inside a container), is said in
+    ``system_packages_unread``, not in the host's gaps: the dependency judge weighs it.
     """
     document = mapping(document)
     config = mapping(document.get("Config"))
@@ -73,8 +84,13 @@ def container_facts(
     name = str(document.get("Name", "")).lstrip("/")[:200]
     readable = bool(merged) and os.path.isdir(str(merged)) and os.access(str(merged), os.R_OK | os.X_OK)
     environments = []
+    release: dict[str, str] = {}
+    packages = unread = None
     if readable:
-        environments = python_environments([], wanted, gaps, prefix=str(merged).rstrip("/"))
+        tree = str(merged).rstrip("/")
+        environments = python_environments([], wanted, gaps, prefix=tree)
+        release = os_release(tree)
+        packages, unread = container_packages(tree)
     else:
         incomplete(
             gaps, "containers", name, f"merged layer {merged or '(none)'} not readable; gather as root"
@@ -86,7 +102,28 @@ def container_facts(
         "labels": {key: str(labels[key]) for key in CONTAINER_LABELS if key in labels},
         "python": environments,
         "readable": readable,
+        "os": release,
+        "system_packages": packages,
+        "system_packages_unread": unread,
     }
+
+
+#: Where an rpm database lies in an image (classic, and rpm 4.16's /usr/lib/sysimage).
+RPM_DATABASES = ("var/lib/rpm", "usr/lib/sysimage/rpm")
+
+
+def container_packages(tree: str) -> tuple[dict[str, Any] | None, str | None]:
+    """A container's installed packages from its dpkg status, and why they were not read, if so.
+
+    None and no reason: the image has no package database (distroless, scratch).
+    """
+    unread: list[dict[str, str]] = []
+    _wanted, packages = read_dpkg(frozenset(), unread, root=tree)
+    if unread:
+        return None, unread[0]["reason"].replace(tree, "", 1)
+    if packages is None and any(os.path.isdir(os.path.join(tree, path)) for path in RPM_DATABASES):
+        return None, "an rpm database: not queried inside a container"
+    return packages, None
 
 
 def mapping(value: Any) -> dict[str, Any]:

@@ -80,6 +80,33 @@ def run(argv: list[str], errors: list[str], timeout: int = 60) -> str | None:
     return result.stdout
 
 
+#: What the facts keep of os-release, and the most of the file read.
+OS_RELEASE_KEYS = ("ID", "VERSION_ID", "VERSION_CODENAME", "PRETTY_NAME")
+MAX_OS_RELEASE_BYTES = 64 * 1024
+
+
+def os_release(tree: str = "/") -> dict[str, str]:
+    """The distribution a tree runs: ``id``, ``version_id``, ``version_codename``, ``pretty_name``.
+
+    From ``<tree>/etc/os-release``, else ``<tree>/usr/lib/os-release`` (systemd's order), each read
+    bounded and never through a link out of ``tree`` (an image's absolute link to /usr/lib/os-release
+    would read the host's: that one falls back to the tree's own). Empty when neither reads: the
+    release is a detail of the facts, never a gap.
+    """
+    for name in ("etc/os-release", "usr/lib/os-release"):
+        try:
+            text = read_regular(os.path.join(tree, name), MAX_OS_RELEASE_BYTES, tree)
+        except Skipped:
+            continue
+        values = {}
+        for line in text.decode("utf-8", errors="replace").splitlines():
+            key, _equals, value = line.strip().partition("=")
+            if key in OS_RELEASE_KEYS and key.lower() not in values:
+                values[key.lower()] = value.strip().strip("\"'")[:200]
+        return values
+    return {}
+
+
 def skipped_folder(exc: OSError, gaps: list[dict[str, str]]) -> None:
     """A configuration folder (a service's, a place of secret files) not listed: a gap of ``config``."""
     incomplete(

@@ -1,9 +1,12 @@
-"""Python distributions of the wanted products in venvs (OpenStack-Ansible, Kolla, extra) and system sites.
+"""Python distributions in venvs (OpenStack-Ansible, Kolla, extra) and system sites: the wanted products'
+(``distributions``) and every one installed (``installed``, for scs-0124's dependency clause).
 
 Each real site folder is scanned once, whatever links lead to it, and a link is resolved only inside
 the tree being gathered (the host's root or a container's merged layer). A distribution folder whose
 name says it is a wanted product but whose metadata cannot be read completely is recorded as a gap,
-so a product's verdicts cannot pass on an install nobody saw. Metadata and pbr.json are read bounded.
+so a product's verdicts cannot pass on an install nobody saw; any other folder that cannot be read
+is listed in its environment's ``installed_unread``. Metadata and pbr.json are read bounded, each
+metadata file once.
 """
 
 from __future__ import annotations
@@ -107,7 +110,11 @@ def python_environments(
                 environment = scan_site(real, wanted, "system", site[len(prefix) :], gaps, tree)
                 environment["managed_by"] = package_manager_of(site[len(prefix) :])
                 environments.append(environment)
-    return [environment for environment in environments if environment["distributions"]]
+    return [
+        environment
+        for environment in environments
+        if environment["distributions"] or environment["installed"] or environment["installed_unread"]
+    ]
 
 
 def real_site(
@@ -159,15 +166,19 @@ def environment_service(root: str) -> str | None:
 def scan_site(
     site: str, wanted: set[str], kind: str, root: str, gaps: list[dict[str, str]], tree: str = "/"
 ) -> dict[str, Any]:
-    """The wanted distributions of one site folder; every one that cannot be read is a gap.
+    """Every distribution of one site folder (``installed``) and the wanted ones (``distributions``).
 
-    A distribution folder names its product and version (``nova-29.0.1.dist-info``): when
-    that product is wanted and its metadata cannot be read completely (missing, empty,
-    unreadable, too large, no Name or no Version, another product's name), the folder is
-    recorded by name, so the product's verdicts cannot pass on a nova nobody saw.
+    Each distribution's metadata is read once, for both. One that cannot be read (missing,
+    empty, unreadable, too large, a link out of ``tree``, no Name or no Version) is listed in
+    ``installed_unread`` with the reason: scs-0124's dependency clause is judged from these,
+    and the judge decides what an unread dependency means. When the folder's name says it is
+    a wanted product (``nova-29.0.1.dist-info``), it is also a gap of the facts, so the
+    product's verdicts cannot pass on a nova nobody saw.
     """
     source = "venvs" if kind != "system" else "packages"
     distributions = []
+    installed = []
+    unread = []
     try:
         entries = sorted(os.listdir(site))
     except OSError as exc:
@@ -181,15 +192,27 @@ def scan_site(
             continue
         named = folder_product(entry, wanted)
         ours = named in wanted
-        if (
-            not ours
-            and not any(product_key(entry).startswith(product) for product in wanted)
-            and not any(product_key(entry).startswith(alias) for alias in getattr(wanted, "aliases", {}))
-        ):
-            continue  # the folder's name already says it is none of ours
         folder = os.path.join(site, entry)
         try:
-            found = read_distribution(folder, wanted, ours, tree)
+            name, version = distribution_metadata(folder, tree)
+        except Skipped as exc:
+            unread.append({"entry": entry, "reason": str(exc).replace(site + os.sep, "")[:300]})
+            if ours:
+                incomplete(gaps, source, f"{root} {entry}", f"{named} not read: {exc}")
+            continue
+        except Exception as exc:  # one distribution never loses the host
+            unread.append({"entry": entry, "reason": f"not read: {failure_text(exc)}"})
+            if candidate(entry, named, wanted):
+                incomplete(gaps, source, f"{root} {entry}", f"{named} not read: {failure_text(exc)}")
+            continue
+        if name and version:
+            installed.append({"name": name, "version": version})
+        else:
+            unread.append({"entry": entry, "reason": f"its metadata has no {'Version' if name else 'Name'}"})
+        if not candidate(entry, named, wanted):
+            continue  # the folder's name already says it is none of ours
+        try:
+            found = wanted_distribution(folder, name, version, wanted, ours, tree)
         except Skipped as exc:
             if ours:
                 incomplete(gaps, source, f"{root} {entry}", f"{named} not read: {exc}")
@@ -199,15 +222,32 @@ def scan_site(
             continue
         if found is not None:
             distributions.append(found)
+    installed.sort(key=lambda item: (product_key(item["name"]), item["name"], item["version"]))
     return {
         "kind": kind,
         "path": root,
         "service": environment_service(root) if kind == "openstack-ansible" else None,
         "distributions": distributions,
+        "installed": installed,
+        "installed_unread": unread,
     }
 
 
 DISTRIBUTION_SUFFIXES = (".dist-info", ".egg-info")
+
+
+def candidate(entry: str, named: str, wanted: Any) -> bool:
+    """Whether a distribution folder's name may be a wanted product's: its product, or one starting so.
+
+    Only these are looked at for ``distributions``: a folder named for no wanted product is
+    none of ours, whatever its metadata claims (as before every distribution was read).
+    """
+    key = product_key(entry)
+    return (
+        named in wanted
+        or any(key.startswith(product) for product in wanted)
+        or any(key.startswith(alias) for alias in getattr(wanted, "aliases", {}))
+    )
 
 
 def folder_product(entry: str, wanted: Any = ()) -> str:
@@ -225,13 +265,15 @@ def folder_product(entry: str, wanted: Any = ()) -> str:
 VERSION_START = re.compile(r"-\d")
 
 
-def read_distribution(folder: str, wanted: set[str], ours: bool, tree: str) -> dict[str, Any] | None:
-    """One wanted distribution of a folder, None when it is none of ours; ``Skipped`` when ours is unreadable.
+def wanted_distribution(
+    folder: str, name: str | None, version: str | None, wanted: set[str], ours: bool, tree: str
+) -> dict[str, Any] | None:
+    """One wanted distribution from its metadata's name and version, None when it is none of ours;
+    ``Skipped`` when ours cannot be told.
 
     ``ours``: the folder's name says it is a wanted product, so anything short of a name and
     a version for that product is a gap, never "not installed".
     """
-    name, version = distribution_metadata(folder, tree)
     if name and product_of(name, wanted) in wanted:
         if not version:
             raise Skipped(f"{folder}: its metadata names {name} without a Version")

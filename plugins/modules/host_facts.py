@@ -18,6 +18,13 @@ description:
     options known to hold no secret, and it holds no URL. Every other value leaves as a redaction
     record, whether it is set and, for a URL, its scheme and ssl query key; files are parsed the way
     oslo.config parses them. A URL value also says whether it carries credentials (yes or no).
+  - For the dependency clause of scs-0124 (a dependency of the IaaS software affected by a security
+    issue must be patched too), every Python environment also lists every distribution installed in
+    it (C(installed), name and version) and every distribution folder whose metadata could not be read
+    (C(installed_unread), with the reason); C(system_packages) lists every installed dpkg or rpm
+    package with its source package, source version, architecture, dependencies and provides; each
+    readable container carries its own C(os) and C(system_packages) (dpkg only). These unread
+    distributions are not gaps of the host (C(incomplete)); the dependency judge weighs them itself.
   - Files that hold secrets by what they are (Ceph keyrings, keystone fernet and credential keys,
     kolla passwords.yml, .pgpass, clouds.yaml, openrc files) are listed by name with owner and mode
     in C(secret_files); their content is never read.
@@ -102,12 +109,21 @@ EXAMPLES = r"""
 
 RETURN = r"""
 facts:
-  description: Host facts, schema version 1 (src/patchcheck/facts/schema/host-facts-v1.schema.json).
+  description:
+    - Host facts, schema version 1 (src/patchcheck/facts/schema/host-facts-v1.schema.json).
+    - C(packages) holds the wanted products' distribution packages with their changelogs' fixes;
+      C(system_packages) every installed package (C(manager) dpkg or rpm, C(packages) with C(name),
+      C(version), C(source), C(source_version), C(architecture), C(depends), C(provides)), null when
+      packages were not read, there is no package manager, or dpkg's status could not be read.
+    - Each environment of C(python) (and of a container's C(python)) has C(distributions) (the wanted
+      products), C(installed) (every distribution, name and version) and C(installed_unread) (entry and
+      reason); each container has C(os), C(system_packages) and C(system_packages_unread).
   returned: always
   type: dict
 """
 
 import datetime
+import os
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -115,28 +131,22 @@ from typing import Any
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.scs.patchcheck.plugins.module_utils.config_allowlist import HARMLESS_OPTIONS
 from ansible_collections.scs.patchcheck.plugins.module_utils.containers import containers
-from ansible_collections.scs.patchcheck.plugins.module_utils.host_files import failure_text, incomplete
-from ansible_collections.scs.patchcheck.plugins.module_utils.host_packages import dpkg_packages, rpm_packages
+from ansible_collections.scs.patchcheck.plugins.module_utils.host_files import (
+    failure_text,
+    incomplete,
+    os_release,
+)
+from ansible_collections.scs.patchcheck.plugins.module_utils.host_packages import (
+    DPKG_STATUS,
+    read_dpkg,
+    read_rpm,
+)
 from ansible_collections.scs.patchcheck.plugins.module_utils.products import Wanted
 from ansible_collections.scs.patchcheck.plugins.module_utils.python_environments import python_environments
 from ansible_collections.scs.patchcheck.plugins.module_utils.secret_files import SECRET_PLACES, secret_places
 from ansible_collections.scs.patchcheck.plugins.module_utils.service_config import configuration
 
 SCHEMA_VERSION = 1
-
-
-def os_release() -> dict[str, str]:
-    """The distribution the host runs (/etc/os-release: ID, VERSION_ID, VERSION_CODENAME, PRETTY_NAME)."""
-    values = {}
-    try:
-        with open("/etc/os-release", encoding="utf-8") as handle:
-            for line in handle:
-                key, _equals, value = line.strip().partition("=")
-                if key in ("ID", "VERSION_ID", "VERSION_CODENAME", "PRETTY_NAME"):
-                    values[key.lower()] = value.strip('"')
-    except OSError:
-        pass
-    return values
 
 
 def guarded(
@@ -158,8 +168,9 @@ def guarded(
 def gather(params: dict[str, Any]) -> dict[str, Any]:
     """The host's facts: each source asked for is read in turn, in the order below.
 
-    Distribution packages (dpkg, then rpm), Python installs (venvs, and the system site folders
-    when packages are read), running containers, the services' configuration, then the secret
+    Distribution packages (dpkg, then rpm: the wanted ones in ``packages``, every installed one in
+    ``system_packages``), Python installs (venvs, and the system site folders when packages are
+    read), running containers, the services' configuration, then the secret
     files of ``secret_places`` (after those met in the configuration folders). What a reader could
     not read goes to ``incomplete`` item by item, a failed command to ``errors``, and a reader
     that raised costs its source, never the host (``guarded``).
@@ -170,6 +181,11 @@ def gather(params: dict[str, Any]) -> dict[str, Any]:
     gaps: list[dict[str, str]] = []
     secrets: list[dict[str, str]] = []
     sources = set(params["sources"])
+    dpkg: tuple[list[dict[str, Any]], dict[str, Any] | None] = ([], None)
+    rpm = dpkg
+    if "packages" in sources:
+        dpkg = guarded("packages", gaps, lambda: ([], None), lambda: read_dpkg(wanted, gaps))
+        rpm = guarded("packages", gaps, lambda: ([], None), lambda: read_rpm(wanted, errors))
     facts = {
         "schema_version": SCHEMA_VERSION,
         "kind": "host",
@@ -178,11 +194,10 @@ def gather(params: dict[str, Any]) -> dict[str, Any]:
         "host": params.get("host") or socket.gethostname(),
         "hostname": socket.gethostname(),
         "reachable": True,
-        "os": os_release(),
-        "packages": guarded("packages", gaps, list, lambda: dpkg_packages(wanted, gaps))
-        + guarded("packages", gaps, list, lambda: rpm_packages(wanted, errors))
-        if "packages" in sources
-        else [],
+        "os": os_release("/"),
+        "packages": dpkg[0] + rpm[0],
+        # dpkg's when the host has its database (even unreadable: then null, and a gap), else rpm's
+        "system_packages": dpkg[1] if os.path.lexists(os.path.join("/", DPKG_STATUS)) else rpm[1],
         "python": guarded(
             "venvs",
             gaps,

@@ -180,7 +180,7 @@ def test_dpkg_database_and_changelogs(tmp_path: Path) -> None:
             b"nova (2:26.2.2-1~deb12u5) bookworm-security\n  * CVE-2024-40767: fix\n  * CVE-2023-2088\n"
         )
     gaps: list[dict[str, str]] = []
-    packages = host_packages.dpkg_packages({"nova", "oslo-messaging"}, gaps, root=str(tmp_path))
+    packages, _installed = host_packages.read_dpkg({"nova", "oslo-messaging"}, gaps, root=str(tmp_path))
     assert [(p["name"], p["product"]) for p in packages] == [
         ("python3-nova", "nova"),
         ("python3-oslo.messaging", "oslo-messaging"),
@@ -212,6 +212,8 @@ def test_openstack_ansible_venvs_name_their_service(tmp_path: Path) -> None:
             "distributions": [
                 {"name": "nova", "product": "nova", "version": "29.0.1", "git_sha": "5e835dee08"}
             ],
+            "installed": [{"name": "nova", "version": "29.0.1"}, {"name": "requests", "version": "2.0"}],
+            "installed_unread": [],
         }
     ]
 

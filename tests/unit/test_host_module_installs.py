@@ -106,7 +106,8 @@ def test_heat_from_pypi_is_seen_in_an_openstack_ansible_venv(
     ]
     # without the release data's names, heat goes unseen: the map is what finds it
     unmapped = gathered(module, controller, venvs=[str(venv)], distributions={})
-    assert unmapped["python"] == []
+    assert unmapped["python"][0]["distributions"] == []
+    assert unmapped["python"][0]["installed"] == [{"name": "openstack-heat", "version": "22.0.1"}]
 
 
 def test_heat_in_system_site_packages_and_in_a_container(

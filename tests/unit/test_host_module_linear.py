@@ -145,3 +145,21 @@ def test_4_mib_names_are_read_in_seconds() -> None:
     assert timed(lambda: products.product_key(name)) < LIMIT_SECONDS
     assert timed(lambda: python_environments.folder_product(name + ".dist-info")) < LIMIT_SECONDS
     assert timed(lambda: host_packages.distribution_key("python-" * (MIB // 2))) < LIMIT_SECONDS
+
+
+HOSTILE_PACKAGE_FIELDS = {
+    "relations": "a (" * (MIB + MIB // 3),
+    "alternatives": "a | " * MIB,
+    "qualifiers": "a:" * (2 * MIB),
+    "source rpm dashes": "-" * (4 * MIB) + ".src.rpm",
+    "source rpm words": "a-" * (2 * MIB) + ".src.rpm",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(HOSTILE_PACKAGE_FIELDS))
+def test_4_mib_package_fields_are_read_in_seconds(shape: str) -> None:
+    text = HOSTILE_PACKAGE_FIELDS[shape]
+    assert timed(lambda: host_packages.relation_names(text, text)) < LIMIT_SECONDS
+    assert timed(lambda: host_packages.source_rpm_parts(text)) < LIMIT_SECONDS
+    line = "\t".join(["nova", "0", "1", "1", "noarch", text])
+    assert timed(lambda: host_packages.rpm_package(line)) < LIMIT_SECONDS

@@ -51,8 +51,8 @@ def isolated_host(module: ModuleType, tmp_path: Path, monkeypatch: pytest.Monkey
     (empty / "bin").mkdir(parents=True)
     monkeypatch.setenv("PATH", str(empty / "bin"))
     monkeypatch.setattr(python_environments, "SYSTEM_SITE_PATTERNS", ())
-    real = host_packages.dpkg_packages
-    monkeypatch.setattr(module, "dpkg_packages", lambda wanted, gaps: real(wanted, gaps, root=str(empty)))
+    real = host_packages.read_dpkg
+    monkeypatch.setattr(module, "read_dpkg", lambda wanted, gaps: real(wanted, gaps, root=str(empty)))
 
 
 def gather(module: ModuleType, venv: Path | None = None, etc: Path | None = None) -> dict[str, Any]:
@@ -164,7 +164,8 @@ def test_egg_info_files_and_folders_are_read_or_named(
         assert gaps == []
         assert environments[0]["distributions"][0]["version"] == "29.0.1"
     else:
-        assert environments == []
+        assert environments[0]["distributions"] == environments[0]["installed"] == []
+        assert [unread["entry"] for unread in environments[0]["installed_unread"]] == [entry]
         assert [gap["item"].rsplit(" ", 1)[1] for gap in gaps] == [entry]
 
 
@@ -174,10 +175,13 @@ def test_a_folder_of_another_product_is_no_gap(tmp_path: Path) -> None:
     (site / "keystoneauth1-5.6.0.dist-info").mkdir()
     (site / "keystoneauth1-5.6.0.dist-info" / "METADATA").write_text("")
     gaps: list[dict[str, str]] = []
-    assert (
-        python_environments.python_environments([str(tmp_path / "venv")], {"keystone"}, gaps, system=False)
-        == []
+    (environment,) = python_environments.python_environments(
+        [str(tmp_path / "venv")], {"keystone"}, gaps, system=False
     )
+    assert environment["distributions"] == []
+    assert environment["installed_unread"] == [
+        {"entry": "keystoneauth1-5.6.0.dist-info", "reason": "its metadata has no Name"}
+    ]  # for the dependency judge, not a gap of the host
     assert gaps == []
 
 
@@ -337,7 +341,7 @@ def test_an_unforeseen_exception_costs_one_distribution(
 def test_an_unforeseen_exception_costs_one_source_not_the_host(
     module: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
 ) -> None:
-    reader = {"packages": "dpkg_packages", "containers": "containers", "config": "configuration"}[source]
+    reader = {"packages": "read_dpkg", "containers": "containers", "config": "configuration"}[source]
 
     def failing(*args: Any, **kwargs: Any) -> Any:
         raise KeyError(CANARY)

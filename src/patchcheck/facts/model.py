@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
+
+from packaging.utils import canonicalize_name
 
 from patchcheck.urls import without_userinfo
 
@@ -164,6 +167,144 @@ class SecretFile:
 
 
 @dataclass(frozen=True)
+class InstalledDistribution:
+    """A Python distribution as installed (every one, not only OpenStack's)."""
+
+    name: str
+    """As in its metadata."""
+    key: str
+    """Its PEP 503 name (lowercase, runs of ``-_.`` as one ``-``)."""
+    version: str
+    where: str
+    """The environment: ``openstack-ansible /openstack/venvs/nova-29.0.1``,
+    ``kolla /var/lib/kolla/venv (container:nova_api)``, ``system /usr/lib/python3/dist-packages``."""
+    kind: str
+    """The environment's kind: openstack-ansible, kolla, venv, system."""
+    managed_by: str | None
+    """dpkg or rpm for a system site folder a package manager owns, else None."""
+    container: str | None
+    """The container's name; None on the host."""
+
+
+@dataclass(frozen=True)
+class SystemPackage:
+    """One installed distribution package (dpkg or rpm) and the source package it was built from."""
+
+    name: str
+    version: str
+    source: str
+    source_version: str
+    architecture: str | None
+    depends: tuple[str, ...]
+    provides: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PackageSet:
+    """The distribution packages of the host or of one container, with the release they belong to."""
+
+    where: str
+    """``host`` or ``container:<name>``."""
+    os: dict[str, str]
+    """id, version_id, version_codename, pretty_name (may be empty)."""
+    manager: str
+    """dpkg or rpm."""
+    packages: tuple[SystemPackage, ...]
+
+
+#: One object per distinct installed item in the process, freed with its last user: the hosts of
+#: a fleet install the same packages, and 10,000 hosts of 1,000 packages each must fit (as
+#: ``facts.load.shared_strings`` does for strings).
+SHARED: weakref.WeakValueDictionary[tuple[Any, ...], Any] = weakref.WeakValueDictionary()
+
+
+def shared(cls: type[Any], *fields: Any) -> Any:
+    """``cls(*fields)``, the same object each time these fields meet while one is alive."""
+    key = (cls, *fields)
+    found = SHARED.get(key)
+    if found is None:
+        found = cls(*fields)
+        SHARED[key] = found
+    return found
+
+
+def python_installs(
+    document: dict[str, Any],
+) -> tuple[tuple[InstalledDistribution, ...] | None, tuple[tuple[str, str, str], ...]]:
+    """Every Python distribution installed on the host and in its containers, and those not read.
+
+    None when no environment carries ``installed``: a collector before the field, or one that read
+    neither venvs nor packages. A collector that writes ``system_packages`` (even null) knows the
+    field too: when it read venvs or packages and found no environment at all, that is ().
+    """
+    environments = [(env, None) for env in document["python"]]
+    environments += [(env, c["name"]) for c in document["containers"] for env in c["python"]]
+    carried = False
+    installed: dict[InstalledDistribution, None] = {}
+    unread: list[tuple[str, str, str]] = []
+    for environment, container in environments:
+        if "installed" not in environment:
+            continue
+        carried = True
+        kind = environment["kind"]
+        where = f"{kind} {environment['path']}" + (f" (container:{container})" if container else "")
+        managed_by = environment.get("managed_by")
+        for dist in environment["installed"]:
+            name, version = dist["name"], dist["version"]
+            install = shared(
+                InstalledDistribution,
+                name,
+                canonicalize_name(name),
+                version,
+                where,
+                kind,
+                managed_by,
+                container,
+            )
+            installed[install] = None  # one site folder seen twice is one install
+        unread += [
+            (where, item["entry"], item["reason"]) for item in environment.get("installed_unread") or ()
+        ]
+    if carried:
+        return tuple(installed), tuple(unread)
+    sources = document.get("sources") or ALL_SOURCES
+    read = document["reachable"] and ("venvs" in sources or "packages" in sources)
+    return (() if read and "system_packages" in document else None), tuple(unread)
+
+
+def package_sets(document: dict[str, Any]) -> tuple[PackageSet, ...] | None:
+    """The host's packages, then each container's; None when the facts carry no ``system_packages``."""
+    places = [("host", document.get("os") or {}, document.get("system_packages"))]
+    places += [
+        (f"container:{c['name']}", c.get("os") or {}, c.get("system_packages"))
+        for c in document["containers"]
+    ]
+    found = tuple(
+        PackageSet(
+            where=where,
+            os=dict(release),
+            manager=installed["manager"],
+            packages=tuple(
+                shared(
+                    SystemPackage,
+                    p["name"],
+                    p["version"],
+                    p["source"],
+                    p["source_version"],
+                    p["architecture"],
+                    tuple(p["depends"]),
+                    tuple(p["provides"]),
+                )
+                for p in installed["packages"]
+            ),
+        )
+        for where, release, installed in places
+        if installed is not None
+    )
+    return found or None
+
+
+@dataclass(frozen=True)
 class HostFacts:
     """What the host collector read on one host (or why it could not)."""
 
@@ -181,6 +322,14 @@ class HostFacts:
     """(source, item, reason) of everything the collector could not read completely."""
     secret_files: tuple[SecretFile, ...] | None = None
     """Secret-bearing files found by name; None from collectors that did not look for them."""
+    installed_distributions: tuple[InstalledDistribution, ...] | None = None
+    """Every Python distribution on the host and in its containers (scs-0124's dependency clause);
+    None when not gathered (an older collector, or neither venvs nor packages read)."""
+    unread_distributions: tuple[tuple[str, str, str], ...] = ()
+    """(where, distribution folder, reason) of every distribution whose metadata was not read."""
+    package_sets: tuple[PackageSet, ...] | None = None
+    """Every distribution package, the host's first, then each container's; None when the facts
+    carry none (an older collector, packages not read, no package manager)."""
 
     @property
     def gaps(self) -> list[str]:
@@ -284,6 +433,7 @@ class HostFacts:
             for service, files in sorted(document["config"].items())
             for record in files.values()
         )
+        installed, unread_installs = python_installs(document)
         return cls(
             path=path,
             host=document["host"],
@@ -305,6 +455,9 @@ class HostFacts:
                 SecretFile(f["path"], f["kind"], f["owner"], f["group"], f["mode"])
                 for f in document["secret_files"]
             ),
+            installed_distributions=installed,
+            unread_distributions=unread_installs,
+            package_sets=package_sets(document),
         )
 
 
