@@ -44,7 +44,7 @@ def repository(root: Path, name: str, files: dict[str, Path]) -> tuple[Path, Pat
 
 
 def upstream_repositories(root: Path, data: Path) -> dict[str, tuple[Path, Path]]:
-    """(work tree, bare repository) of ossa, security-doc and releases from the snapshots in ``data``."""
+    """(work tree, bare repository) of ossa, security-doc, releases and the PyPA database from ``data``."""
     return {
         "ossa": repository(root, "ossa", {"ossa": data / "ossa" / "ossa"}),
         "security-doc": repository(root, "security-doc", {"security-notes": data / "security-notes"}),
@@ -55,6 +55,9 @@ def upstream_repositories(root: Path, data: Path) -> dict[str, tuple[Path, Path]
                 "deliverables": data / "releases" / "deliverables",
                 "data/series_status.yaml": data / "releases" / "data" / "series_status.yaml",
             },
+        ),
+        "advisory-database": repository(
+            root, "advisory-database", {"vulns": data / "pypa-advisory-database" / "vulns"}
         ),
     }
 

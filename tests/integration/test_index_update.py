@@ -21,6 +21,8 @@ from bench.upstream_repos import publish, upstream_repositories
 from patchcheck.knowledge.advisories import shipped_index
 from tests.helpers import host_facts_document, patchcheck_argv, shared_data, write
 
+#: Debian's security tracker JSON, written from its documented format (see the fixture's README).
+TRACKER = Path(__file__).resolve().parents[1] / "fixtures" / "distribution-security" / "tracker.json"
 NEW_ADVISORY = """date: 2026-11-20
 id: OSSA-2026-099
 title: A test advisory that affects nova 29.0.1
@@ -82,6 +84,10 @@ def update(
         chosen["security-doc"],
         "--releases-url",
         chosen["releases"],
+        "--pypa-url",
+        chosen["advisory-database"],
+        "--debian-tracker-url",
+        urls.get("debian_tracker", TRACKER.as_uri()),
     )
 
 
@@ -264,6 +270,8 @@ def test_the_hourly_knowledge_job_judges_kept_facts_again_when_a_new_advisory_ho
         "PATCHCHECK_OSSA_URL": upstream["ossa"][1].as_uri(),
         "PATCHCHECK_SECURITY_DOC_URL": upstream["security-doc"][1].as_uri(),
         "PATCHCHECK_RELEASES_URL": upstream["releases"][1].as_uri(),
+        "PATCHCHECK_PYPA_URL": upstream["advisory-database"][1].as_uri(),
+        "PATCHCHECK_DEBIAN_TRACKER_URL": TRACKER.as_uri(),
         "PATCHCHECK_MAX_KNOWLEDGE_AGE": "36500",
     }
     env.pop("PATCHCHECK_KNOWLEDGE_DIR", None)  # the job reads the knowledge it keeps in its state folder

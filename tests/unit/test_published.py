@@ -46,13 +46,24 @@ def test_what_a_line_may_say(line: str, expected: str | None) -> None:
     assert published(line) == (line if expected is None else expected)
 
 
-@pytest.mark.parametrize(
-    "shape", ["a" * 4 * 2**20, "ab://" * (2**20), "http://" + "a" * 4 * 2**20, "x://y " * 2**19]
-)
-def test_4_mib_of_text_takes_well_under_a_second(shape: str) -> None:
-    started = time.process_time()
-    published(shape)
-    assert time.process_time() - started < 1.0
+@pytest.mark.parametrize("unit", ["a", "ab://", "http://a", "x://y "])
+def test_hostile_text_is_read_in_linear_time(unit: str) -> None:
+    """Four times the text takes about four times as long, never sixteen (a backtracking pattern).
+
+    Relative, best of three: an absolute limit failed on a loaded CI machine (1.006 s for 4 MiB);
+    the absolute speed is the benchmarks' business (bench/).
+    """
+
+    def best(text: str) -> float:
+        timings = []
+        for _ in range(3):
+            started = time.process_time()
+            published(text)
+            timings.append(time.process_time() - started)
+        return max(min(timings), 1e-4)
+
+    small = unit * (2**18 // len(unit))
+    assert best(small * 4) / best(small) < 10
 
 
 def test_a_line_with_more_urls_than_a_report_shows_is_cut_never_leaked() -> None:

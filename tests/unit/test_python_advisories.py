@@ -77,7 +77,8 @@ def test_the_remedy_is_the_first_fixed_release_above_the_installed_one(index: Py
 
 
 def test_severity_from_the_record_vector_else_unscored_default(index: PythonAdvisoryIndex) -> None:
-    scored = [a for key in ("jinja2", "urllib3", "requests", "pip") for a in index.advisories(key) if a.severity]
+    keys = ("jinja2", "urllib3", "requests", "pip")
+    scored = [a for key in keys for a in index.advisories(key) if a.severity]
     unscored = [a for a in index.advisories("jinja2") if not a.severity]
     assert scored and unscored
     for advisory in scored:
@@ -121,7 +122,8 @@ def test_a_record_with_an_unreadable_range_is_unjudgeable(tmp_path: Path) -> Non
     folder = tmp_path / "vulns" / "demo"
     folder.mkdir(parents=True)
     (folder / "PYSEC-0000-1.yaml").write_text(
-        "id: PYSEC-0000-1\npublished: '2024-01-02T00:00:00Z'\naffected:\n- package: {name: demo, ecosystem: PyPI}\n"
+        "id: PYSEC-0000-1\npublished: '2024-01-02T00:00:00Z'\n"
+        "affected:\n- package: {name: demo, ecosystem: PyPI}\n"
         "  ranges:\n  - type: ECOSYSTEM\n    events:\n    - introduced: '0'\n    - fixed: 'one.two'\n"
     )
     document, _report = build_python_advisories(tmp_path, CVSS, {})
@@ -134,7 +136,8 @@ def test_hostile_records_are_named_and_the_rest_still_compiles(tmp_path: Path) -
     folder = tmp_path / "vulns" / "demo"
     folder.mkdir(parents=True)
     (folder / "GOOD-1.yaml").write_text(
-        "id: GOOD-1\npublished: '2024-01-02T00:00:00Z'\naffected:\n- package: {name: Demo_Pkg, ecosystem: PyPI}\n"
+        "id: GOOD-1\npublished: '2024-01-02T00:00:00Z'\n"
+        "affected:\n- package: {name: Demo_Pkg, ecosystem: PyPI}\n"
         "  ranges:\n  - type: ECOSYSTEM\n    events:\n    - introduced: '0'\n    - fixed: '1.1'\n"
     )
     (folder / "LIST-1.yaml").write_text("- just\n- a list\n")

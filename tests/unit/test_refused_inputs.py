@@ -21,6 +21,7 @@ HOST_TESTCASES = (
     "scs-0124-ossa-patched",
     "scs-0124-maintained-release",
     "scs-0124-ossn-config",
+    "scs-0124-dependencies-patched",
     "scs-0124-inventory-complete",
 )
 

@@ -120,8 +120,8 @@ def test_checked_at_is_when_the_facts_were_gathered_and_old_facts_say_so() -> No
     )
     (invocation,) = late["run"]["invocations"].values()
     stale = [line for line in invocation["stderr"] if "older than the testcase's lifetime" in line]
-    assert len(stale) == 4 and stale[0].startswith("WARNING: scs-0124-maintained-release: facts gathered")
-    assert invocation["warning"] == 4
+    assert len(stale) == 5 and stale[0].startswith("WARNING: scs-0124-maintained-release: facts gathered")
+    assert invocation["warning"] == 5
     # the same facts judged later: the same second, a later fraction (the monitor shows the newest)
     assert late["checked_at"].replace(microsecond=0) == gathered < fresh["checked_at"] < late["checked_at"]
 

@@ -198,8 +198,12 @@ def test_every_abort_of_a_real_judge_run_is_in_both_summaries_with_what_resolves
     for testcase, message in aborts:
         assert f"- {testcase}: {message}" in section
         assert html.escape(message) in page
-    update = section.split(f"### {aborts_module.UPDATE_KNOWLEDGE} (2)")[1].split("###")[0]
+    # the advisory knowledge too old, the unknown advisory id, and the dependency data too old
+    dependency_stale = [m for _, m in aborts if "PyPA advisory data is as of" in m]
+    assert len(dependency_stale) == 1, aborts
+    update = section.split(f"### {aborts_module.UPDATE_KNOWLEDGE} (3)")[1].split("###")[0]
     assert kinds["stale"][0] in update and kinds["unknown id"][0] in update
+    assert dependency_stale[0] in update
     live = section.split(f"### {aborts_module.LIVE_CONFIG} (1)")[1].split("###")[0]
     assert kinds["live"][0] in live and "nosuch.plugins.conn" in live
     # an ABORT is no violation: "Why not PASS" lists FAILs, and counts the ABORTs listed here

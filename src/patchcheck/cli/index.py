@@ -70,6 +70,17 @@ def add_commands(commands: Commands) -> None:
         default=os.environ.get("PATCHCHECK_RELEASES_URL"),
         help="git URL of openstack/releases ($PATCHCHECK_RELEASES_URL)",
     )
+    fresh.add_argument(
+        "--pypa-url",
+        default=os.environ.get("PATCHCHECK_PYPA_URL"),
+        help="git URL of pypa/advisory-database, or none ($PATCHCHECK_PYPA_URL, else github.com)",
+    )
+    fresh.add_argument(
+        "--debian-tracker-url",
+        default=os.environ.get("PATCHCHECK_DEBIAN_TRACKER_URL"),
+        help="Debian's security tracker JSON (URL, file:// or path), or none "
+        "($PATCHCHECK_DEBIAN_TRACKER_URL, else security-tracker.debian.org)",
+    )
     fresh.add_argument("--cvss", type=Path, help="CVSS table (default: the one shipped with patchcheck)")
     fresh.add_argument(
         "--repo",
@@ -182,7 +193,13 @@ def cmd_index_update(args: argparse.Namespace) -> int:
     from patchcheck.knowledge.update import UpdateFailed, age, default_cache, provenance_of, update
 
     cache: Path = args.cache or default_cache()
-    urls = {"ossa": args.ossa_url, "security-doc": args.security_doc_url, "releases": args.releases_url}
+    urls = {
+        "ossa": args.ossa_url,
+        "security-doc": args.security_doc_url,
+        "releases": args.releases_url,
+        "advisory-database": args.pypa_url,
+        "debian-security-tracker": args.debian_tracker_url,
+    }
     cvss = args.cvss or Path(str(resources.files("patchcheck").joinpath("data", "openstack-cvss.csv")))
     now = dt.datetime.now(dt.UTC)
     try:

@@ -56,11 +56,11 @@ class DependencyKnowledge:
                 "url": source.get("url"),
             }
         for name, data in sorted(self.distributions.items()):
-            provenance = dict(getattr(data, "provenance", {}) or {})
+            provenance = data.provenance
             summary[name] = {
-                "name": provenance.get("source", name),
-                "as_of": provenance.get("fetched_at"),
-                "url": provenance.get("url"),
+                "name": provenance.source or name,
+                "as_of": as_text(provenance.fetched_at),
+                "url": provenance.url or None,
             }
         return summary
 
@@ -72,8 +72,7 @@ class DependencyKnowledge:
         if self.python is not None:
             entries.append(("the PyPA advisory data", self.python_as_of()))
         for name, data in sorted(self.distributions.items()):
-            provenance = dict(getattr(data, "provenance", {}) or {})
-            entries.append((f"the {name} security data", parse_moment(provenance.get("fetched_at"))))
+            entries.append((f"the {name} security data", data.provenance.fetched_at))
         for what, moment in entries:
             if moment is None:
                 reasons.append(f"{what} does not say how old it is; {REFRESH}")

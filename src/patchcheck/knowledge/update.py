@@ -48,6 +48,12 @@ UPSTREAM = {
     "security-doc": ("https://opendev.org/openstack/security-doc", ("security-notes",)),
     "releases": ("https://opendev.org/openstack/releases", ("deliverables", "data")),
 }
+#: The dependency data (scs-0124's dependency clause, ``dependency_knowledge.py``): fetched with the
+#: advisories, but a failure to fetch it keeps the previous copy (its age then shows in every verdict)
+#: instead of holding back the OpenStack advisories. "none" as a URL leaves a source out.
+PYPA_URL = "https://github.com/pypa/advisory-database"
+DEBIAN_TRACKER = "debian-security-tracker"
+DOWNLOAD_TIMEOUT_S = 600
 GIT_TIMEOUT_S = 600
 PROVENANCE = "knowledge.json"
 ANCESTRY_FILE = "ancestry.yaml"
@@ -153,13 +159,20 @@ def update(
         fetched[name] = {"url": without_credentials(url), "commit": commit, "commit_date": date}
         moved |= changed
     current = cache / "current"
+    dependencies = fetch_dependencies(cache, urls, now, current)
     overlay_sha = sha256(overlay)
     previous = provenance_of(current) if (current / PROVENANCE).is_file() else None
     retry = list((previous or {}).get("unaudited") or [])
     if previous and not moved and not retry and previous.get("overlay_sha256") == overlay_sha:
         previous["fetched_at"] = now.isoformat(timespec="seconds")
+        dependencies.write(current.resolve(), cvss)
         (current / PROVENANCE).write_text(json.dumps(previous, indent=1) + "\n", encoding="utf-8")
-        return Update(False, current.resolve(), previous, ["nothing new upstream; the index stays"])
+        return Update(
+            False,
+            current.resolve(),
+            previous,
+            [*dependencies.messages, "nothing new upstream; the index stays (dependency data refreshed)"],
+        )
     notes_as_of = dt.datetime.fromisoformat(fetched["security-doc"]["commit_date"]).date()
     inputs = Sources(
         releases=sources / "releases",
@@ -192,6 +205,7 @@ def update(
         shutil.rmtree(target, ignore_errors=True)
         target, report = build(inputs, cache, overlay, audited.ancestry)
         changes = index_changes(before, index_document(target))
+    dependencies.write(target, cvss)
     provenance = {
         "kind": "updated",
         "sources": fetched,
@@ -217,9 +231,121 @@ def update(
         True,
         target,
         provenance,
-        [*warnings, *audited.messages, f"index rebuilt from {built_from}"],
+        [*warnings, *dependencies.messages, *audited.messages, f"index rebuilt from {built_from}"],
         changes,
     )
+
+
+@dataclass
+class DependencyFetch:
+    """What ``index update`` fetched of the dependency data, and the previous copy to keep otherwise."""
+
+    previous: Path | None
+    pypa: Path | None = None
+    pypa_source: dict[str, Any] | None = None
+    distributions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+    def write(self, folder: Path, cvss: Path) -> None:
+        """The dependency data into an index folder: what was fetched, else the previous copy."""
+        from patchcheck.knowledge.dependency_knowledge import DISTRIBUTIONS_FOLDER
+        from patchcheck.knowledge.distribution_security import DistributionSecurity
+        from patchcheck.knowledge.python_advisories import (
+            FILE_NAME,
+            build_python_advisories,
+            write_python_advisories,
+        )
+        from patchcheck.knowledge.sources import read_cvss
+
+        if self.pypa is not None and self.pypa_source is not None:
+            document, report = build_python_advisories(self.pypa, read_cvss(cvss), self.pypa_source)
+            write_python_advisories(document, folder / FILE_NAME)
+            self.messages += [f"PyPA record left out: {problem}" for problem in report.problems[:20]]
+        elif (
+            self.previous is not None
+            and (self.previous / FILE_NAME).is_file()
+            and self.previous.resolve() != folder.resolve()
+        ):
+            shutil.copyfile(self.previous / FILE_NAME, folder / FILE_NAME)
+        (folder / DISTRIBUTIONS_FOLDER).mkdir(exist_ok=True)
+        if self.previous is not None and self.previous.resolve() != folder.resolve():
+            for kept in sorted((self.previous / DISTRIBUTIONS_FOLDER).glob("*.json.gz")):
+                if kept.name.removesuffix(".json.gz") not in self.distributions:
+                    shutil.copyfile(kept, folder / DISTRIBUTIONS_FOLDER / kept.name)
+        for name, document in self.distributions.items():
+            DistributionSecurity(document).write(folder / DISTRIBUTIONS_FOLDER / f"{name}.json.gz")
+
+
+def fetch_dependencies(cache: Path, urls: dict[str, str], now: dt.datetime, current: Path) -> DependencyFetch:
+    """Fetch the PyPA advisory database (git) and Debian's security tracker (one JSON document).
+
+    A source that fails is a message, not a failed update: its previous copy stays, and its age
+    decides in the judge whether it can still prove anything.
+    """
+    from patchcheck.errors import InputError
+    from patchcheck.knowledge.dependency_knowledge import DISTRIBUTIONS_FOLDER
+    from patchcheck.knowledge.distribution_security import DistributionSecurity, merge_history, read_tracker
+    from patchcheck.knowledge.distribution_security_tracker import URL as TRACKER_URL
+
+    previous = current.resolve() if (current / "advisories.json").is_file() else None
+    fetched = DependencyFetch(previous)
+    sources = cache / "sources"
+    pypa_url = urls.get("advisory-database") or PYPA_URL
+    if pypa_url != "none":
+        try:
+            commit, date, _moved = fetch("advisory-database", pypa_url, sources)
+            fetched.pypa = sources / "advisory-database"
+            fetched.pypa_source = {
+                "kind": "updated",
+                "url": without_credentials(pypa_url),
+                "commit": commit,
+                "commit_date": date,
+                "fetched_at": now.isoformat(timespec="seconds"),
+            }
+        except (UpdateFailed, subprocess.TimeoutExpired) as exc:
+            fetched.messages.append(
+                f"PyPA advisory database ({without_credentials(pypa_url)}) not fetched: {exc}; the previous "
+                "copy stays"
+            )
+    tracker_url = urls.get(DEBIAN_TRACKER) or TRACKER_URL
+    if tracker_url != "none":
+        try:
+            path = download(tracker_url, sources / f"{DEBIAN_TRACKER}.json")
+            document = read_tracker(path, url=without_credentials(tracker_url))
+            kept = previous / DISTRIBUTIONS_FOLDER / f"{DEBIAN_TRACKER}.json.gz" if previous else None
+            before = DistributionSecurity.load(kept).document if kept and kept.is_file() else None
+            fetched.distributions[DEBIAN_TRACKER] = merge_history(before, document, now)
+        except (UpdateFailed, InputError, OSError, ValueError) as exc:
+            fetched.messages.append(
+                f"Debian security tracker ({without_credentials(tracker_url)}) not fetched: {exc}; the "
+                "previous copy stays"
+            )
+    return fetched
+
+
+def download(url: str, target: Path) -> Path:
+    """``url`` (https, file:// or a path) into ``target``, bounded in size and time."""
+    import urllib.request
+
+    from patchcheck.knowledge.distribution_security_reading import MAX_SOURCE_BYTES
+
+    if "://" not in url:
+        return Path(url)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    try:
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as answer, partial.open("wb") as out:  # noqa: S310
+            total = 0
+            while chunk := answer.read(1024 * 1024):
+                total += len(chunk)
+                if total > MAX_SOURCE_BYTES:
+                    raise UpdateFailed(f"larger than {MAX_SOURCE_BYTES} bytes: not read")
+                out.write(chunk)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UpdateFailed(f"download failed: {exc}") from None
+    partial.replace(target)
+    return target
 
 
 def build(inputs: Sources, cache: Path, overlay: Path, ancestry: Ancestry) -> tuple[Path, BuildReport]:
