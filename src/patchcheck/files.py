@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 LOCK_NAME = ".patchcheck.lock"
 
@@ -68,11 +68,12 @@ def output_lock(folder: Path) -> Iterator[None]:
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 
 
-def read_input(path: Path, limit: int = MAX_INPUT_BYTES, what: str = "file") -> bytes:
-    """A regular file's bytes, at most ``limit``; anything else is an ``InputError`` at once.
+def open_regular(path: Path, limit: int = MAX_INPUT_BYTES, what: str = "file") -> BinaryIO:
+    """``path`` opened for reading if it is a regular file of at most ``limit`` bytes, else ``InputError``.
 
-    A FIFO would block ``read_text`` forever and ``/dev/zero`` would fill memory: the file is
-    opened without blocking, checked to be a regular file, and read one byte past the limit.
+    A FIFO would block a read forever and ``/dev/zero`` never end: the file is opened without
+    blocking and checked before anything is read. Every bounded reader of the judge's side opens
+    its input here (``read_input``, the verdicts reader, the distributions' security data).
     """
     from patchcheck.errors import InputError
 
@@ -82,9 +83,23 @@ def read_input(path: Path, limit: int = MAX_INPUT_BYTES, what: str = "file") -> 
         raise InputError(path, "", "no such file") from None
     except OSError as exc:
         raise InputError(path, "", f"cannot read: {exc.strerror}") from None
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise InputError(path, "", f"not a regular file (a {what} must be one)")
+    handle = os.fdopen(descriptor, "rb")
+    status = os.fstat(handle.fileno())
+    if not stat.S_ISREG(status.st_mode):
+        handle.close()
+        raise InputError(path, "", f"not a regular file (a {what} must be one)")
+    if status.st_size > limit:
+        handle.close()
+        raise InputError(path, "", f"larger than {limit} bytes: not read")
+    return handle
+
+
+def read_input(path: Path, limit: int = MAX_INPUT_BYTES, what: str = "file") -> bytes:
+    """A regular file's bytes, at most ``limit`` (read one byte past it: a file may grow); anything
+    else is an ``InputError`` at once (``open_regular``)."""
+    from patchcheck.errors import InputError
+
+    with open_regular(path, limit, what) as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise InputError(path, "", f"larger than {limit} bytes: not read")

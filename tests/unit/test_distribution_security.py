@@ -201,7 +201,7 @@ def test_sparse_file_beyond_the_limit_is_not_read(tmp_path: Path) -> None:
     with huge.open("wb") as handle:
         handle.truncate(2 * 1024**3)  # 2 GiB of holes: refused by its size, never read
     started = time.monotonic()
-    with pytest.raises(InputError, match="larger than the limit"):
+    with pytest.raises(InputError, match="larger than"):
         read_tracker(huge)
     assert time.monotonic() - started < 1
 

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 import re
-import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from patchcheck.errors import InputError
+from patchcheck.files import open_regular
 
 #: Bytes read at a time; doubled while one value is longer, back to this after it.
 CHUNK_BYTES = 1024 * 1024
@@ -133,29 +132,6 @@ class ChunkedJson:
             raise Shape(f"expected ',' or {closing!r}")
         self.pos += 1
         return char == closing
-
-
-def open_regular(path: Path, limit: int, what: str) -> BinaryIO:
-    """``path`` opened for reading if it is a regular file of at most ``limit`` bytes.
-
-    The same checks and messages as ``files.read_input``: a FIFO would block and ``/dev/zero``
-    never end, so the file is opened without blocking and checked before anything is read.
-    """
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    except FileNotFoundError:
-        raise InputError(path, "", "no such file") from None
-    except OSError as exc:
-        raise InputError(path, "", f"cannot read: {exc.strerror}") from None
-    handle = os.fdopen(descriptor, "rb")
-    status = os.fstat(handle.fileno())
-    if not stat.S_ISREG(status.st_mode):
-        handle.close()
-        raise InputError(path, "", f"not a regular file (a {what} must be one)")
-    if status.st_size > limit:
-        handle.close()
-        raise InputError(path, "", f"larger than {limit} bytes: not read")
-    return handle
 
 
 def read_pieces(

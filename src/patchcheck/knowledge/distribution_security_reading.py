@@ -23,9 +23,7 @@ import codecs
 import gzip
 import hashlib
 import json
-import os
 import re
-import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +31,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from patchcheck.errors import InputError
+from patchcheck.files import open_regular as open_input
 
 #: The compact document's format; a reader refuses any other.
 FORMAT = "patchcheck-distribution-security/1"
@@ -65,21 +64,7 @@ class Skips:
 
 def open_regular(path: Path, limit: int) -> BinaryIO:
     """``path`` opened for reading if it is a regular file of at most ``limit`` bytes."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    except FileNotFoundError:
-        raise InputError(path, "", "no such file") from None
-    except OSError as exc:
-        raise InputError(path, "", f"cannot read: {exc.strerror}") from None
-    handle = os.fdopen(descriptor, "rb")
-    info = os.fstat(handle.fileno())
-    if not stat.S_ISREG(info.st_mode):
-        handle.close()
-        raise InputError(path, "", "not a regular file (security data must be one)")
-    if info.st_size > limit:
-        handle.close()
-        raise InputError(path, "", f"{info.st_size} bytes, larger than the limit of {limit}: not read")
-    return handle
+    return open_input(path, limit, "security data file")
 
 
 class BoundedSource:
