@@ -218,6 +218,27 @@ def test_the_kolla_container_is_read_through_podman(trixie_run: TrixieRun) -> No
     assert barbican["labels"]["name"] == "barbican-api"
 
 
+def test_the_dependency_clause_sees_the_container_image_and_the_host(trixie_run: TrixieRun) -> None:
+    """scs-0124's dependency clause: the Kolla image's own Debian 12 packages and its venv's every
+    distribution are gathered; with no security data for bookworm or trixie in the shipped knowledge,
+    neither package set is judged, and both say so (ABORT), never PASS by silence."""
+    document = facts(trixie_run)
+    barbican = {container["name"]: container for container in document["containers"]}[BUILD.CONTAINER]
+    assert barbican["os"]["version_codename"] == "bookworm"  # the image is a Debian 12 root (mmdebstrap)
+    packages = {package["name"]: package for package in barbican["system_packages"]["packages"]}
+    assert barbican["system_packages"]["manager"] == "dpkg" and packages["dpkg"]["source"] == "dpkg"
+    assert document["os"]["version_codename"] == "trixie"
+    assert document["system_packages"]["manager"] == "dpkg"
+    kolla = next(env for env in barbican["python"] if env["path"] == "/var/lib/kolla/venv")
+    assert {"name": "barbican", "version": "19.0.0"} in kolla["installed"]
+    items = items_of(verdicts(trixie_run.run.out_dir)["scs-0124-dependencies-patched"])
+    container = items[f"trixie1 container:{BUILD.CONTAINER} (not judged)"]
+    assert container["result"] == "ABORT" and "bookworm" in container["message"]
+    assert "patchcheck index update" in container["message"]
+    assert items["trixie1 host (not judged)"]["result"] == "ABORT"
+    assert not [s for s in items if s.startswith("trixie1 barbican ")]  # a deliverable: ossa-patched's
+
+
 #: Deadlines as the advisories give them (disclosure + the severity's window), for "overdue" vs "within".
 OSSN_0096_DUE = "2026-08-23"  # OSSN-0096, high: published 2026-08-16 at the latest, 7 days
 #: Where a release series leaves "maintained" (openstack/releases, deliverables' series status).
