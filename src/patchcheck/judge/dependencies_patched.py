@@ -33,11 +33,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.version import Version
+
 from patchcheck.facts import HostFacts
 from patchcheck.judge.inventory_complete import partial_evidence
 from patchcheck.judge.ossa_patched import describe_time
 from patchcheck.judge.verdict import Finding, Result
 from patchcheck.knowledge.dependency_knowledge import REFRESH, DependencyKnowledge
+from patchcheck.knowledge.distribution_security import compare, release_key, version_scheme
 from patchcheck.knowledge.platform_components import platform_reason
 from patchcheck.knowledge.python_advisories import PythonMatch
 from patchcheck.knowledge.severity import DEFAULT_UNSCORED_BAND, band_for, deadline
@@ -96,8 +99,6 @@ def judge_python_match(key: str, version: str, match: PythonMatch, now: dt.datet
             details,
         )
     due, timing = window(advisory.published, band, now)
-    from packaging.version import Version
-
     fix = advisory.first_fix_after(Version(version))
     details["range"] = str(match.interval)
     details["deadline"] = due.isoformat() if due else None
@@ -165,15 +166,14 @@ def python_findings(
         places[(distribution.key, distribution.version)].append(distribution.where)
     findings = []
     for (key, version), where in sorted(places.items()):
-        verdicts = shared.python.get((key, version), [])
         if (key, version) not in shared.python:
             matches = knowledge.python.affecting(key, version)
-            verdicts = (
+            shared.python[(key, version)] = (
                 None
                 if matches is None
                 else [judge_python_match(key, version, match, now, unscored) for match in matches]
             )
-            shared.python[(key, version)] = verdicts
+        verdicts = shared.python[(key, version)]
         if verdicts is None:
             findings.append(
                 Finding(
@@ -243,8 +243,6 @@ def covering(
     knowledge: DependencyKnowledge, os_release: dict[str, str]
 ) -> tuple[str | None, Any, str | None]:
     """(release key, data set, name) for a host's distribution release; data None when nothing covers it."""
-    from patchcheck.knowledge.distribution_security import release_key
-
     key = release_key(os_release)
     if key is None:
         return None, None, None
@@ -304,6 +302,7 @@ def distribution_findings(
             )
             continue
         reasons = counted_packages(package_set, openstack_names)
+        scheme = version_scheme(data.provenance.source, release)
         sources: dict[tuple[str, str], list[str]] = defaultdict(list)
         for package in package_set.packages:
             if package.name in reasons:
@@ -318,7 +317,7 @@ def distribution_findings(
             finding = source_finding(
                 host,
                 where,
-                name,
+                (name, scheme),
                 release,
                 source,
                 version,
@@ -349,7 +348,7 @@ def distribution_findings(
 def source_finding(
     host: str,
     where: str,
-    name: str,
+    data: tuple[str, str | None],
     release: str,
     source: str,
     version: str,
@@ -361,7 +360,11 @@ def source_finding(
     cvss_band: Any,
 ) -> Finding | None:
     """One finding per source package with anything to say: fixes not installed (each with its
-    window), and the entries that are not fixes the host lacks, counted by status."""
+    window), and the entries that are not fixes the host lacks, counted by status.
+
+    ``data``: the data set's name and its version order (dpkg, rpm), which orders the fixed versions.
+    """
+    name, scheme = data
     open_fixes: list[dict[str, Any]] = []
     others: dict[str, list[str]] = defaultdict(list)
     for verdict in verdicts:
@@ -378,7 +381,7 @@ def source_finding(
         latest, _ = window(verdict.listed_since, band, now)
         earliest, _ = window(verdict.absent_at, band, now)
         if latest is not None and now > latest:
-            result, state = Result.FAIL, f"overdue by {describe_time(latest, now).split('by ')[-1]} at least"
+            result, state = Result.FAIL, f"{describe_time(latest, now)} at least"
         elif earliest is not None and now <= earliest:
             result, state = Result.PASS, f"within deadline ({describe_time(earliest, now)} at least)"
         else:
@@ -433,7 +436,7 @@ def source_finding(
     }
     if fixes:
         details["remedy"] = (
-            f"install {source} {max_version(fixes)} or later from the {release} security updates"
+            f"install {source} {max_version(fixes, scheme)} or later from the {release} security updates"
         )
     return Finding(
         TESTCASE,
@@ -446,15 +449,15 @@ def source_finding(
     )
 
 
-def max_version(versions: list[str]) -> str:
+def max_version(versions: list[str], scheme: str | None) -> str:
+    """The highest of the fixed versions in the release's own order (dpkg or rpm); the last listed
+    when the order is unknown or a version cannot be read."""
     from functools import cmp_to_key
 
-    from patchcheck.knowledge.versions import compare_debian
-
-    try:
-        return max(versions, key=cmp_to_key(compare_debian))
-    except ValueError:
+    if scheme is None:
         return versions[-1]
+    order = cmp_to_key(lambda left, right: compare(scheme, left, right) or 0)
+    return max(versions, key=order)
 
 
 def cvss_band_of(cvss: dict[str, Any]) -> Any:
